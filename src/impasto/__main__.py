@@ -1,0 +1,3 @@
+from impasto.cli.main import main
+
+main()

@@ -1,0 +1,70 @@
+"""create_app: routers, middleware, error handlers and lifespan. No logic lives here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from impasto import __version__
+from impasto.config import Settings
+from impasto.container import Container, build_container
+from impasto.keys.endpoints import router as keys_router
+from impasto.kit.http.errors import install_error_handlers
+from impasto.kit.http.middleware import RequestContextMiddleware
+from impasto.kit.http.openapi import platform_openapi
+from impasto.platform.endpoints import router as platform_router
+
+DESCRIPTION = """\
+Impasto's Platform API, path for path and field for field compatible with fal's
+Platform APIs. Authenticate with `Authorization: Key <key_id>:<key_secret>`;
+operations marked `adminApiKey` need a key with ADMIN scope.
+"""
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    """Build the ASGI app. The container is closed when the app shuts down."""
+    if container is None:
+        container = build_container(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            container.close()
+
+    app = FastAPI(
+        title="Impasto Platform APIs",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/v1/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    app.add_middleware(
+        RequestContextMiddleware,
+        ids=container.ids,
+        clock=container.clock,
+        metrics=container.metrics,
+    )
+    app.include_router(platform_router)
+    app.include_router(keys_router)
+    _install_openapi(app)
+    return app
+
+
+def _install_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = platform_openapi(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

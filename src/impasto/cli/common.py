@@ -1,0 +1,56 @@
+"""What every command needs: settings from env + flags, and a migrated database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import ValidationError
+
+from impasto.config import Settings
+from impasto.kit.datadir import prepare_data_dir
+from impasto.kit.db import Database
+from impasto.kit.db.migrate import upgrade
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Data directory [env: IMPASTO_DATA_DIR, default: ./.impasto]",
+        show_default=False,
+    ),
+]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Settings from the environment, with the flags that were given taking precedence."""
+    overrides = {name: value for name, value in flags.items() if value is not None}
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        fail(f"invalid settings: {problems}", code=2)
+    if settings.is_embedded:
+        settings = settings.model_copy(update={"data_dir": prepare_data_dir(settings.data_dir)})
+    return settings
+
+
+@contextmanager
+def migrated_database(settings: Settings) -> Iterator[Database]:
+    database = Database(settings.effective_database_url, pool_size=2)
+    try:
+        upgrade(database)
+        yield database
+    finally:
+        database.dispose()

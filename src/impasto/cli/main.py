@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from impasto import __version__
+from impasto.cli import keys
+from impasto.cli.migrate import migrate
+from impasto.cli.serve import serve
+
+app = typer.Typer(
+    name="impasto",
+    help="Impasto: self-hosted generative-media platform with fal-compatible APIs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command()(serve)
+app.command()(migrate)
+app.add_typer(keys.app, name="keys")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"impasto {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version")
+    ] = False,
+) -> None:
+    """Impasto command line."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,93 @@
+"""``impasto serve``: migrate, bootstrap the first key, then serve until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import errno
+import signal
+import socket
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from impasto.app import create_app
+from impasto.cli.common import DataDirOption, fail, load_settings
+from impasto.config import Settings
+from impasto.container import build_container
+from impasto.keys.service import KeyService
+from impasto.kit.db.migrate import upgrade
+from impasto.kit.instance_lock import InstanceLock, InstanceLocked
+from impasto.kit.logging import configure_logging, get_logger
+
+log = get_logger("impasto.serve")
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address [default: 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port; 0 picks a free one [default: 8000]")] = (
+        None
+    ),
+    data_dir: DataDirOption = None,
+) -> None:
+    """Run the API server (and, on the embedded default, everything else) in one process."""
+    settings = load_settings(host=host, port=port, data_dir=data_dir)
+    configure_logging(settings.log_level, settings.log_format)
+    lock = InstanceLock(settings.data_dir)
+    try:
+        lock.acquire()
+    except InstanceLocked as exc:
+        fail(str(exc))
+    try:
+        sock = _bind(settings)
+        container = build_container(settings)
+        upgrade(container.database)
+        with container.database.session(write=True) as session:
+            credential = KeyService(session, container.clock, container.ids).bootstrap_admin(
+                settings.bootstrap_owner
+            )
+        if credential is not None:
+            # stdout, once, on purpose: never through the logs.
+            typer.echo(
+                f"Created the first ADMIN key for owner {settings.bootstrap_owner!r}; "
+                "it is shown only this once:"
+            )
+            typer.echo(f"  {credential}")
+        bound_host, bound_port = sock.getsockname()[:2]
+        url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+        typer.echo(f"Impasto is listening on http://{url_host}:{bound_port}", color=False)
+        log.info("serving", host=bound_host, port=bound_port, database=container.database.dialect)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings, container),
+                log_config=None,
+                access_log=False,
+                lifespan="on",
+                timeout_graceful_shutdown=10,
+            )
+        )
+        _exit_quietly_after_shutdown()
+        server.run(sockets=[sock])
+    finally:
+        lock.release()
+    log.info("shutdown complete")
+
+
+def _bind(settings: Settings) -> socket.socket:
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        sock.close()
+        reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"failed: {exc}"
+        fail(f"binding {settings.host}:{settings.port} {reason}")
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _exit_quietly_after_shutdown() -> None:
+    """uvicorn re-raises the signal it shut down for; make that a no-op so we exit 0."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)

@@ -1,0 +1,75 @@
+"""FastAPI dependencies that turn ``Authorization: Key id:secret`` into a Principal.
+
+Declared through ``APIKeyHeader`` so that the OpenAPI document carries fal's two security
+schemes, ``apiKey`` and ``adminApiKey``. Every authenticated request also spends a token
+from its key's rate-limit bucket.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from impasto.deps import get_container
+from impasto.keys.service import KeyService, Principal
+from impasto.kit.errors import PermissionDenied, RateLimited, Unauthenticated
+from impasto.kit.ratelimit import RateLimiter
+from impasto.models import KeyScope
+
+_api_key = APIKeyHeader(
+    name="Authorization",
+    scheme_name="apiKey",
+    description='API key must be prefixed with "Key ", e.g. Authorization: Key YOUR_API_KEY',
+    auto_error=False,
+)
+_admin_key = APIKeyHeader(
+    name="Authorization",
+    scheme_name="adminApiKey",
+    description='Admin API key must be prefixed with "Key ", '
+    "e.g. Authorization: Key YOUR_ADMIN_API_KEY",
+    auto_error=False,
+)
+
+MISSING_KEY = "Missing credentials: send 'Authorization: Key <key_id>:<key_secret>'"
+
+
+def authenticate(request: Request, header: str | None, required: KeyScope) -> Principal:
+    if not header:
+        raise Unauthenticated(MISSING_KEY)
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "key" or not value.strip():
+        raise Unauthenticated(MISSING_KEY)
+    container = get_container(request)
+    with container.database.session(write=False) as session:
+        principal = KeyService(session, container.clock, container.ids).authenticate(value.strip())
+    wait = container.rate_limiter.acquire(principal.key_id)
+    if wait > 0:
+        raise RateLimited(
+            "Rate limit exceeded", headers={"Retry-After": RateLimiter.retry_after_header(wait)}
+        )
+    if not principal.allows(required):
+        raise PermissionDenied(f"This operation needs a key with {required.value} scope")
+    return principal
+
+
+def _require_api(request: Request, header: Annotated[str | None, Depends(_api_key)]) -> Principal:
+    return authenticate(request, header, KeyScope.API)
+
+
+def _require_admin(
+    request: Request, header: Annotated[str | None, Depends(_admin_key)]
+) -> Principal:
+    return authenticate(request, header, KeyScope.ADMIN)
+
+
+def _optional_api(
+    request: Request, header: Annotated[str | None, Depends(_api_key)]
+) -> Principal | None:
+    return authenticate(request, header, KeyScope.API) if header else None
+
+
+ApiPrincipal = Annotated[Principal, Depends(_require_api)]
+AdminPrincipal = Annotated[Principal, Depends(_require_admin)]
+OptionalPrincipal = Annotated[Principal | None, Depends(_optional_api)]

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from impasto.deps import ContainerDep, ReadSession, WriteSession
+from impasto.keys.auth import AdminPrincipal
+from impasto.keys.schemas import CreatedKey, CreateKeyRequest, KeyInfo, KeyList
+from impasto.keys.service import KeyService
+from impasto.kit.http.openapi import ERROR_RESPONSES
+from impasto.models import KeyScope
+
+router = APIRouter(prefix="/v1/keys", tags=["Keys"], responses=ERROR_RESPONSES)
+
+MAX_PAGE = 100
+
+
+@router.get(
+    "", operation_id="listApiKeys", summary="List API Keys", response_model_exclude_none=True
+)
+def list_keys(
+    principal: AdminPrincipal,
+    session: ReadSession,
+    container: ContainerDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Maximum keys to return")] = 50,
+    cursor: Annotated[str | None, Query(description="Cursor from a previous page")] = None,
+    expand: Annotated[list[str] | None, Query(description="creator_info")] = None,
+) -> KeyList:
+    """API-scope keys of the caller's owner; ADMIN keys are managed with `impasto keys`."""
+    expansions = {part.strip() for value in expand or [] for part in value.split(",")}
+    page = KeyService(session, container.clock, container.ids).list(
+        owner=principal.owner, scope=KeyScope.API, limit=limit, cursor=cursor
+    )
+    keys = [
+        KeyInfo(
+            key_id=key.key_id,
+            alias=key.alias,
+            scope=key.scope,
+            created_at=key.created_at,
+            creator_nickname=key.created_by if "creator_info" in expansions else None,
+        )
+        for key in page.keys
+    ]
+    return KeyList(keys=keys, next_cursor=page.next_cursor, has_more=page.next_cursor is not None)
+
+
+@router.post(
+    "",
+    operation_id="createApiKey",
+    summary="Create API Key",
+    status_code=status.HTTP_201_CREATED,
+)
+def create_key(
+    body: CreateKeyRequest,
+    principal: AdminPrincipal,
+    session: WriteSession,
+    container: ContainerDep,
+) -> CreatedKey:
+    """Create an API-scope key for the caller's owner. The secret is returned only here."""
+    _, credential = KeyService(session, container.clock, container.ids).create(
+        owner=principal.owner,
+        scope=KeyScope.API,
+        alias=body.alias,
+        created_by=principal.owner,
+    )
+    return CreatedKey(key_id=credential.key_id, key_secret=credential.secret, key=str(credential))
+
+
+@router.delete(
+    "/{key_id}",
+    operation_id="deleteApiKey",
+    summary="Delete API Key",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+def delete_key(
+    key_id: str,
+    principal: AdminPrincipal,
+    session: WriteSession,
+    container: ContainerDep,
+) -> Response:
+    """Revoke an API-scope key of the caller's owner; 204 also when it is already gone."""
+    KeyService(session, container.clock, container.ids).revoke_api_key(
+        key_id, owner=principal.owner
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

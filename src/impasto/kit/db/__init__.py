@@ -1,0 +1,3 @@
+from impasto.kit.db.database import Database
+
+__all__ = ["Database"]

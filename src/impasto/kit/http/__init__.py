@@ -1,0 +1,1 @@
+"""The web kit: error rendering, request context, metrics. Knows HTTP, not business rules."""

@@ -1,0 +1,83 @@
+"""One place that turns any failure into the caller's surface's error body."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from impasto.kit.errors import AppError, RequestValidationFailed, error_for_status
+from impasto.kit.http.surfaces import Surface, surface_for
+
+REQUEST_ID_HEADER = "x-fal-request-id"
+ERROR_TYPE_HEADER = "X-Fal-Error-Type"
+
+
+def render_error(path: str, error: AppError, request_id: str | None) -> JSONResponse:
+    headers = dict(error.headers)
+    if surface_for(path) is Surface.PLATFORM:
+        body: dict[str, Any] = {"type": error.platform_type, "message": error.message}
+        if request_id:
+            body["request_id"] = request_id
+        return JSONResponse({"error": body}, status_code=error.status_code, headers=headers)
+    headers[ERROR_TYPE_HEADER] = error.run_type
+    if isinstance(error, RequestValidationFailed) and error.detail is not None:
+        return JSONResponse(
+            {"detail": error.detail}, status_code=error.run_status_code, headers=headers
+        )
+    return JSONResponse(
+        {"detail": error.message, "error_type": error.run_type},
+        status_code=error.status_code,
+        headers=headers,
+    )
+
+
+def validation_error(errors: Sequence[Any]) -> RequestValidationFailed:
+    """FastAPI/pydantic errors -> fal's ``detail`` list plus a one-line summary."""
+    detail: list[dict[str, Any]] = []
+    for raw in errors:
+        item = {k: raw[k] for k in ("loc", "msg", "type", "input", "ctx", "url") if k in raw}
+        detail.append(jsonable_encoder(item, custom_encoder={Exception: str, bytes: _bytes}))
+    summary = "; ".join(
+        f"{'.'.join(str(part) for part in item.get('loc', ()))}: {item.get('msg', 'invalid')}"
+        for item in detail[:5]
+    )
+    return RequestValidationFailed(summary or "Invalid request", detail=detail)
+
+
+def _bytes(value: bytes) -> str:
+    return value.decode("utf-8", errors="replace")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AppError)
+        return render_error(request.url.path, exc, _request_id(request))
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        error = validation_error(exc.errors())
+        return render_error(request.url.path, error, _request_id(request))
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        message = exc.detail if isinstance(exc.detail, str) else "Request failed"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"Path {request.url.path} not found"
+        error = error_for_status(exc.status_code, message)
+        error.headers.update(exc.headers or {})
+        return render_error(request.url.path, error, _request_id(request))
+
+    app.add_exception_handler(AppError, on_app_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+
+
+def _request_id(request: Request) -> str | None:
+    value = request.scope.get("state", {}).get("request_id")
+    return value if isinstance(value, str) else None

@@ -1,0 +1,1 @@
+"""Health, platform metadata and metrics."""
