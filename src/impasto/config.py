@@ -88,6 +88,12 @@ class Settings(BaseSettings):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
         return self
 
+    @classmethod
+    def unknown_environment(cls, environ: dict[str, str]) -> list[str]:
+        """``IMPASTO_*`` variables that name no setting: most likely typos."""
+        known = {f"IMPASTO_{name.upper()}" for name in cls.model_fields}
+        return sorted(n for n in environ if n.startswith("IMPASTO_") and n.upper() not in known)
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

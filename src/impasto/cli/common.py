@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def load_settings(**flags: Any) -> Settings:
     """Settings from the environment, with the flags that were given taking precedence."""
     overrides = {name: value for name, value in flags.items() if value is not None}
+    for name in Settings.unknown_environment(dict(os.environ)):
+        typer.echo(f"warning: {name} is not an Impasto setting and is ignored", err=True)
     try:
         settings = Settings(**overrides)
     except ValidationError as exc:

@@ -17,7 +17,10 @@ MAX_PAGE = 100
 
 
 @router.get(
-    "", operation_id="listApiKeys", summary="List API Keys", response_model_exclude_none=True
+    "",
+    operation_id="listApiKeys",
+    summary="List API Keys",
+    response_model_exclude_unset=True,
 )
 def list_keys(
     principal: AdminPrincipal,
@@ -32,13 +35,15 @@ def list_keys(
     page = KeyService(session, container.clock, container.ids).list(
         owner=principal.owner, scope=KeyScope.API, limit=limit, cursor=cursor
     )
+    creator = "creator_info" in expansions
     keys = [
         KeyInfo(
             key_id=key.key_id,
             alias=key.alias,
-            scope=key.scope,
+            scope="API",
             created_at=key.created_at,
-            creator_nickname=key.created_by if "creator_info" in expansions else None,
+            # Left unset, not None, so the field is omitted unless expanded.
+            **({"creator_nickname": key.created_by} if creator else {}),
         )
         for key in page.keys
     ]

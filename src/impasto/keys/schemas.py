@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic.json_schema import SkipJsonSchema
 
 from impasto.keys.service import MAX_ALIAS_LENGTH
 
@@ -34,10 +37,11 @@ class CreatedKey(BaseModel):
 class KeyInfo(BaseModel):
     key_id: str
     alias: str
-    scope: str = Field(json_schema_extra={"enum": ["API"]})
+    scope: Literal["API"] = Field(description="Only API scope keys are managed here")
     created_at: datetime
-    creator_nickname: str | None = Field(
-        default=None, description="Who created the key (with expand=creator_info)"
+    creator_nickname: str | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Who created the key; present only with expand=creator_info",
     )
 
     @field_serializer("created_at")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -22,6 +23,14 @@ def _config() -> Config:
 
 
 def upgrade(database: Database, revision: str = "head") -> None:
+    _run(database, command.upgrade, revision)
+
+
+def downgrade(database: Database, revision: str) -> None:
+    _run(database, command.downgrade, revision)
+
+
+def _run(database: Database, step: Callable[[Config, str], None], revision: str) -> None:
     config = _config()
     # One write transaction: concurrent `migrate` runs on SQLite queue behind BEGIN IMMEDIATE.
     with database.write_engine.begin() as conn:
@@ -29,7 +38,7 @@ def upgrade(database: Database, revision: str = "head") -> None:
             # Servers starting together on one PostgreSQL take turns; the key is arbitrary.
             conn.execute(text("SELECT pg_advisory_xact_lock(7317012345)"))
         config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        step(config, revision)
 
 
 def head_revision() -> str | None:
