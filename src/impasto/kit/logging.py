@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -13,9 +13,10 @@ from impasto.config import LogFormat
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 
 
-def configure_logging(level: str, fmt: LogFormat) -> None:
+def configure_logging(level: str, fmt: LogFormat, stream: TextIO | None = None) -> None:
     """Route structlog and stdlib logging (uvicorn, alembic) through one renderer on stderr."""
-    use_json = fmt is LogFormat.JSON or (fmt is LogFormat.AUTO and not sys.stderr.isatty())
+    stream = stream or sys.stderr
+    use_json = fmt is LogFormat.JSON or (fmt is LogFormat.AUTO and not stream.isatty())
     renderer: Any = (
         structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
     )
@@ -42,7 +43,7 @@ def configure_logging(level: str, fmt: LogFormat) -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
