@@ -12,11 +12,13 @@ from impasto import __version__
 from impasto.config import Settings
 from impasto.container import Container, build_container
 from impasto.keys.endpoints import router as keys_router
+from impasto.kit.http.docs import install_docs
 from impasto.kit.http.errors import install_error_handlers
 from impasto.kit.http.middleware import RequestContextMiddleware
 from impasto.kit.http.openapi import platform_openapi
 from impasto.platform.endpoints import router as platform_router
 
+OPENAPI_URL = "/v1/openapi.json"
 DESCRIPTION = """\
 Impasto's Platform API, path for path and field for field compatible with fal's
 Platform APIs. Authenticate with `Authorization: Key <key_id>:<key_secret>`;
@@ -40,8 +42,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         title="Impasto Platform APIs",
         version=__version__,
         description=DESCRIPTION,
-        openapi_url="/v1/openapi.json",
-        docs_url="/docs",
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(platform_router)
     app.include_router(keys_router)
     _install_openapi(app)
+    install_docs(app, OPENAPI_URL)
     return app
 
 

@@ -89,7 +89,16 @@ def test_openapi_document(client: TestClient) -> None:
     assert all(path.startswith("/v1/") for path, _ in operations)
     for operation in operations.values():
         assert "422" not in operation["responses"]  # /v1 answers 400 validation_error
-    assert client.get("/docs").status_code == 200
+
+
+def test_docs_are_served_without_a_cdn(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/v1/openapi.json" in page.text
+    assert "cdn." not in page.text
+    script = client.get("/docs/static/swagger-ui-bundle.js")
+    assert script.status_code == 200
+    assert "isOAS31" in script.text  # Swagger UI 5: renders OpenAPI 3.1
 
 
 @pytest.mark.parametrize("path", ["/v1/keys", "/v1/keys/{key_id}"])
