@@ -54,7 +54,9 @@ class Settings(BaseSettings):
     metrics_public: bool = Field(
         default=True, description="Serve /metrics without a key; false requires an ADMIN key."
     )
-    db_pool_size: int = Field(default=10, ge=1, description="Connections per database pool.")
+    db_pool_size: int = Field(
+        default=10, ge=1, description="Connections kept per pool; bursts may open as many again."
+    )
 
     @field_validator("webhook_ip_ranges", mode="before")
     @classmethod

@@ -44,9 +44,8 @@ def load_settings(**flags: Any) -> Settings:
             for err in exc.errors()
         )
         fail(f"invalid settings: {problems}", code=2)
-    if settings.is_embedded:
-        settings = settings.model_copy(update={"data_dir": prepare_data_dir(settings.data_dir)})
-    return settings
+    # Also on PostgreSQL: the data directory holds the instance lock and local files.
+    return settings.model_copy(update={"data_dir": prepare_data_dir(settings.data_dir)})
 
 
 @contextmanager

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from impasto.deps import ContainerDep, ReadSession, WriteSession
 from impasto.keys.auth import AdminPrincipal
@@ -80,10 +80,17 @@ def create_key(
     response_class=Response,
 )
 def delete_key(
-    key_id: str,
+    key_id: Annotated[str, Path(min_length=1, max_length=36)],
     principal: AdminPrincipal,
     session: WriteSession,
     container: ContainerDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Accepted for fal compatibility; deleting is idempotent by itself",
+        ),
+    ] = None,
 ) -> Response:
     """Revoke an API-scope key of the caller's owner; 204 also when it is already gone."""
     KeyService(session, container.clock, container.ids).revoke_api_key(

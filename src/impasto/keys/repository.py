@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session
 
 from impasto.models import Account, ApiKey
 
+BOOTSTRAP_LOCK = 7317012346
+
 
 class KeyRepository:
     def __init__(self, session: Session) -> None:
@@ -42,6 +44,11 @@ class KeyRepository:
         if after is not None:
             query = query.where(ApiKey.key_id > after)
         return list(self._session.scalars(query.order_by(ApiKey.key_id).limit(limit)))
+
+    def serialize_bootstrap(self) -> None:
+        """Make concurrent first starts take turns (SQLite's BEGIN IMMEDIATE already does)."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(select(func.pg_advisory_xact_lock(BOOTSTRAP_LOCK)))
 
     def count_active(self) -> int:
         return (

@@ -75,6 +75,7 @@ class KeyService:
 
     def bootstrap_admin(self, owner: str) -> Credential | None:
         """The first ADMIN key, when the database has no active key at all."""
+        self._repo.serialize_bootstrap()
         if self._repo.count_active() > 0:
             return None
         _, credential = self.create(

@@ -10,7 +10,12 @@ import structlog
 
 from impasto.config import LogFormat
 
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
 
 
 def configure_logging(level: str, fmt: LogFormat, stream: TextIO | None = None) -> None:
@@ -47,7 +52,7 @@ def configure_logging(level: str, fmt: LogFormat, stream: TextIO | None = None) 
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(_LEVELS.get(level, logging.ERROR))
+    root.setLevel(_LEVELS[level])
     for name in ("uvicorn", "uvicorn.error", "alembic"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

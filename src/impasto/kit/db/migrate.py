@@ -9,11 +9,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from impasto.kit.db.database import Database
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATION_LOCK = 7317012345
 
 
 def _config() -> Config:
@@ -32,13 +33,38 @@ def downgrade(database: Database, revision: str) -> None:
 
 def _run(database: Database, step: Callable[[Config, str], None], revision: str) -> None:
     config = _config()
-    # One write transaction: concurrent `migrate` runs on SQLite queue behind BEGIN IMMEDIATE.
-    with database.write_engine.begin() as conn:
-        if database.dialect == "postgresql":
-            # Servers starting together on one PostgreSQL take turns; the key is arbitrary.
-            conn.execute(text("SELECT pg_advisory_xact_lock(7317012345)"))
-        config.attributes["connection"] = conn
-        step(config, revision)
+    with database.write_engine.connect() as conn:
+        if database.dialect == "sqlite":
+            # Batch mode rebuilds a table by dropping it, which would fire ON DELETE CASCADE
+            # on its children. The pragma only takes effect outside a transaction, so it is
+            # set before BEGIN and the constraints are re-checked before COMMIT.
+            _set_foreign_keys(conn, enabled=False)
+        try:
+            # One write transaction: concurrent runs queue behind BEGIN IMMEDIATE (SQLite)
+            # or the advisory lock (PostgreSQL; the key is arbitrary).
+            with conn.begin():
+                if database.dialect == "postgresql":
+                    conn.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                config.attributes["connection"] = conn
+                step(config, revision)
+                if database.dialect == "sqlite":
+                    _check_foreign_keys(conn)
+        finally:
+            if database.dialect == "sqlite":
+                _set_foreign_keys(conn, enabled=True)
+
+
+def _set_foreign_keys(conn: Connection, *, enabled: bool) -> None:
+    # Straight on the driver connection: SQLAlchemy would open a transaction first.
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left rows with dangling foreign keys: {broken[:5]}")
 
 
 def head_revision() -> str | None:

@@ -1,8 +1,9 @@
 """Outermost ASGI middleware: request id, log context, metrics, access log, last-resort 500.
 
-It is plain ASGI (not ``BaseHTTPMiddleware``) so streaming responses pass through untouched,
-and it sits outside Starlette's own error middleware so that even an unhandled exception
-answers in the surface's format and carries ``x-fal-request-id``.
+It is plain ASGI (not ``BaseHTTPMiddleware``) so streaming responses pass through untouched.
+It catches every exception before Starlette's ``ServerErrorMiddleware`` (which wraps it)
+would, so that even an unhandled error answers in the surface's format and carries
+``x-fal-request-id``.
 """
 
 from __future__ import annotations
