@@ -38,6 +38,10 @@ def secret_matches(secret: str, stored_sha256: str) -> bool:
     return hmac.compare_digest(hash_secret(secret), stored_sha256)
 
 
+def is_key_id(value: str) -> bool:
+    return _KEY_ID.fullmatch(value) is not None
+
+
 def parse_credential(value: str) -> Credential | None:
     """``key_id:key_secret`` -> Credential, or None when it cannot be one of ours."""
     key_id, sep, secret = value.partition(":")

@@ -8,6 +8,7 @@ from impasto.keys.repository import KeyRepository
 from impasto.keys.secrets import (
     Credential,
     hash_secret,
+    is_key_id,
     new_secret,
     parse_credential,
     secret_matches,
@@ -17,6 +18,7 @@ from impasto.kit.errors import InvalidRequest, PermissionDenied, Unauthenticated
 from impasto.kit.ids import IdGenerator
 from impasto.kit.names import validate_owner_name
 from impasto.kit.pagination import decode_cursor, encode_cursor
+from impasto.kit.text import is_storable
 from impasto.models import ApiKey, KeyScope
 
 # Compared against when a key id is unknown, so both paths cost one hash and one compare.
@@ -58,6 +60,8 @@ class KeyService:
         alias = alias.strip()
         if not alias or len(alias) > MAX_ALIAS_LENGTH:
             raise InvalidRequest(f"alias must be 1-{MAX_ALIAS_LENGTH} characters")
+        if not is_storable(alias):
+            raise InvalidRequest("alias must not contain control characters")
         now = self._clock.now()
         self._repo.ensure_account(owner, now)
         credential = Credential(key_id=self._ids.new(), secret=new_secret())
@@ -91,7 +95,11 @@ class KeyService:
         limit: int,
         cursor: str | None,
     ) -> KeyPage:
-        after = str(decode_cursor(cursor, frozenset({"after"}))["after"]) if cursor else None
+        after = None
+        if cursor:
+            after = decode_cursor(cursor, frozenset({"after"}))["after"]
+            if not isinstance(after, str) or not is_key_id(after):
+                raise InvalidRequest("cursor is not one this server issued")
         rows = self._repo.list_active(
             owner=owner, scope=scope.value if scope else None, after=after, limit=limit + 1
         )
@@ -106,6 +114,8 @@ class KeyService:
 
     def revoke_api_key(self, key_id: str, *, owner: str) -> None:
         """The Platform API's delete: API-scope keys only, idempotent, owner-confined."""
+        if not is_key_id(key_id):
+            return  # no key can have that id: already gone
         if self._repo.revoke(key_id, owner=owner, scope=KeyScope.API.value, now=self._clock.now()):
             return
         key = self._repo.get_active(key_id)
