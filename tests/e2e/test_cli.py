@@ -191,3 +191,11 @@ def test_serve_on_postgresql(start: StartServer, database_url: str) -> None:
     assert (status, health["database"]) == (200, "postgresql")
     assert get(f"{server.url}/v1/keys", bootstrap_credential(server))[0] == 200
     assert server.stop() == 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_right_after_listening_stops_cleanly(
+    start: StartServer, sig: signal.Signals
+) -> None:
+    """The handlers are in place before the address is printed: no kill, no lost signal."""
+    assert start().stop(sig) == 0

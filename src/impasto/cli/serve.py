@@ -52,10 +52,6 @@ def serve(
                 "it is shown only this once:"
             )
             typer.echo(f"  {credential}")
-        bound_host, bound_port = sock.getsockname()[:2]
-        url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
-        typer.echo(f"Impasto is listening on http://{url_host}:{bound_port}", color=False)
-        log.info("serving", host=bound_host, port=bound_port, database=container.database.dialect)
         server = uvicorn.Server(
             uvicorn.Config(
                 create_app(settings, container),
@@ -65,7 +61,11 @@ def serve(
                 timeout_graceful_shutdown=10,
             )
         )
-        _exit_quietly_after_shutdown()
+        _route_signals_to(server)
+        bound_host, bound_port = sock.getsockname()[:2]
+        url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+        typer.echo(f"Impasto is listening on http://{url_host}:{bound_port}", color=False)
+        log.info("serving", host=bound_host, port=bound_port, database=container.database.dialect)
         server.run(sockets=[sock])
     finally:
         lock.release()
@@ -87,7 +87,11 @@ def _bind(settings: Settings) -> socket.socket:
     return sock
 
 
-def _exit_quietly_after_shutdown() -> None:
-    """uvicorn re-raises the signal it shut down for; make that a no-op so we exit 0."""
+def _route_signals_to(server: uvicorn.Server) -> None:
+    """SIGINT/SIGTERM ask ``server`` to shut down gracefully, from before it runs.
+
+    A signal that arrives before uvicorn installs its own handlers still stops it cleanly,
+    and the signal uvicorn re-raises after its shutdown lands here too, so we exit 0.
+    """
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: None)
+        signal.signal(sig, server.handle_exit)
