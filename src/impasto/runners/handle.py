@@ -1,0 +1,393 @@
+"""``RunnerHandle``: the parent's side of one runner process.
+
+Spawns the process with an isolated environment, waits for ``ready`` (startup timeout),
+sends requests and routes their frames to ``RequestRun`` objects, answers file fetches
+through an injected resolver, and turns every way a runner can fail into an ``Outcome``:
+a crash fails each request in flight with ``runner_disconnected`` (retryable), a request
+over its timeout kills the runner and fails with ``request_timeout``, a cancelled request
+that does not stop within the grace period kills the runner too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import os
+import secrets
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from impasto.kit.logging import get_logger
+from impasto.runners.env import runner_environment
+from impasto.runners.errors import RunnerClosed, RunnerStartFailed, RunnerStartTimeout
+from impasto.runners.events import LogEvent, Outcome, PartialEvent, ProgressEvent, failure
+from impasto.runners.protocol import REQUEST_ID, Msg, ProtocolError, encode, read_frame
+from impasto.runners.request_run import RequestRun, RunRequest
+from impasto.runners.spool import SpooledFile
+from impasto.sdk.introspect import AppManifest
+
+FileResolver = Callable[[str], Awaitable[bytes]]
+logger = get_logger("impasto.runners")
+EXIT_WAIT = 5.0  # seconds a runner may linger after its frame stream ends
+
+
+@dataclass(frozen=True)
+class RunnerSpec:
+    app: str
+    """Import path of the app class, ``package.module:ClassName``."""
+    spool_dir: Path
+    startup_timeout: float = 900.0
+    request_timeout: float | None = None
+    """``None``: the app's own ``request_timeout``."""
+    max_multiplexing: int | None = None
+    """``None``: the app's own ``max_multiplexing``."""
+    cancel_grace: float = 5.0
+    stop_timeout: float = 30.0
+    heartbeat_interval: float = 1.0
+    heartbeat_timeout: float | None = 30.0
+    """Kill a ready runner silent this long (its event loop is blocked); ``None``: never."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    python: str = sys.executable
+    cwd: Path | None = None
+
+
+class RunnerHandle:
+    def __init__(
+        self, spec: RunnerSpec, process: asyncio.subprocess.Process, resolver: FileResolver | None
+    ) -> None:
+        self.spec = spec
+        self._process = process
+        self._resolver = resolver
+        self._loop = asyncio.get_running_loop()
+        self._ready: asyncio.Future[AppManifest] = self._loop.create_future()
+        self._closed = asyncio.Event()
+        self._runs: dict[str, RequestRun] = {}
+        self._slots: asyncio.Semaphore | None = None
+        self._waiting = 0
+        self._stopping = False
+        self._fatal: str | None = None
+        self._kill_reason: str | None = None
+        self.manifest: AppManifest | None = None
+        self.last_heartbeat = self._loop.time()
+        self.output_tail: collections.deque[str] = collections.deque(maxlen=50)
+        self._tasks = [
+            self._loop.create_task(self._read_frames()),
+            self._loop.create_task(self._read_output()),
+        ]
+        if spec.heartbeat_timeout is not None:
+            self._tasks.append(self._loop.create_task(self._watch_heartbeats()))
+        self._log = logger.bind(app=spec.app, runner_pid=process.pid)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    @classmethod
+    async def start(cls, spec: RunnerSpec, *, resolver: FileResolver | None = None) -> RunnerHandle:
+        """Spawn a runner and return once its ``setup()`` has finished."""
+        spec.spool_dir.mkdir(parents=True, exist_ok=True)
+        command = [
+            spec.python, "-m", "impasto.runners.process",
+            "--app", spec.app,
+            "--spool", str(spec.spool_dir.resolve()),
+            "--heartbeat-interval", str(spec.heartbeat_interval),
+        ]  # fmt: skip
+        if spec.max_multiplexing is not None:
+            command += ["--max-multiplexing", str(spec.max_multiplexing)]
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=runner_environment(spec.env),
+            cwd=spec.cwd,
+            start_new_session=True,  # its own process group: a kill takes its children too
+            limit=2**20,
+        )
+        handle = cls(spec, process, resolver)
+        try:
+            await asyncio.wait_for(asyncio.shield(handle._ready), spec.startup_timeout)
+        except TimeoutError:
+            handle.kill("startup timeout")
+            await handle.wait_closed()
+            raise RunnerStartTimeout(
+                f"{spec.app} was not ready within {spec.startup_timeout:g} seconds"
+            ) from None
+        except BaseException:
+            handle.kill("start failed")
+            await handle.wait_closed()
+            raise
+        return handle
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Let requests in flight finish, run ``teardown()``, and wait for the exit."""
+        if self._closed.is_set():
+            return
+        self._stopping = True
+        await self._send({"type": Msg.SHUTDOWN})
+        try:
+            await asyncio.wait_for(self._closed.wait(), grace or self.spec.stop_timeout)
+        except TimeoutError:
+            self.kill("stop timeout")
+            await self._closed.wait()
+
+    def kill(self, reason: str = "killed") -> None:
+        if self._process.returncode is not None:
+            return
+        self._kill_reason = self._kill_reason or reason
+        try:
+            os.killpg(self._process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            self._process.kill()
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.returncode if self._closed.is_set() else None
+
+    @property
+    def alive(self) -> bool:
+        return not self._closed.is_set() and self._process.returncode is None
+
+    @property
+    def capacity(self) -> int:
+        if self.spec.max_multiplexing is not None:
+            return self.spec.max_multiplexing
+        return self.manifest.settings.max_multiplexing if self.manifest else 1
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._runs)
+
+    @property
+    def free_slots(self) -> int:
+        return max(0, self.capacity - self.in_flight) if self.alive else 0
+
+    def seconds_since_heartbeat(self) -> float:
+        return self._loop.time() - self.last_heartbeat
+
+    # -- requests ----------------------------------------------------------------------
+    async def submit(self, request: RunRequest) -> RequestRun:
+        """Send a request, waiting for a free slot first; its events follow on the run."""
+        if not REQUEST_ID.fullmatch(request.request_id):
+            raise ValueError(f"request id {request.request_id!r} must match {REQUEST_ID.pattern}")
+        if request.request_id in self._runs:
+            raise ValueError(f"request {request.request_id} is already running here")
+        # Encode first: a payload that is not JSON fails here, before it holds a slot.
+        frame = encode(
+            {
+                "type": Msg.REQUEST,
+                "id": request.request_id,
+                "path": request.path,
+                "payload": request.payload,
+                "attempt": request.attempt,
+                "headers": dict(request.headers),
+            }
+        )
+        if not self.alive or self._stopping or self._slots is None:
+            raise RunnerClosed("the runner is not accepting requests")
+        self._waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting -= 1
+        if not self.alive or self._stopping:
+            self._slots.release()
+            raise RunnerClosed("the runner stopped before the request could be sent")
+        run = RequestRun(request.request_id)
+        self._runs[request.request_id] = run
+        assert self.manifest is not None
+        timeout = (
+            request.timeout or self.spec.request_timeout or self.manifest.settings.request_timeout
+        )
+        run.timers.append(self._loop.call_later(timeout, self._timed_out, request.request_id))
+        await self._write(frame)
+        return run
+
+    async def cancel(self, request_id: str) -> bool:
+        """Ask the app to stop a request; kill the runner if it has not within the grace."""
+        run = self._runs.get(request_id)
+        if run is None:
+            return False
+        await self._send({"type": Msg.CANCEL, "id": request_id})
+        run.timers.append(
+            self._loop.call_later(self.spec.cancel_grace, self._cancel_expired, request_id)
+        )
+        return True
+
+    def _timed_out(self, request_id: str) -> None:
+        outcome = failure(request_id, 504, "Request timed out", "request_timeout", retryable=False)
+        if self._fail(request_id, outcome):
+            self._log.warning("request timed out; killing the runner", request_id=request_id)
+            self.kill("request timeout")
+
+    def _cancel_expired(self, request_id: str) -> None:
+        outcome = failure(request_id, 499, "Request cancelled", "client_cancelled", retryable=False)
+        if self._fail(request_id, outcome):
+            self._log.warning("cancelled request did not stop; killing the runner")
+            self.kill("cancel grace expired")
+
+    def _fail(self, request_id: str, outcome: Outcome) -> bool:
+        run = self._runs.pop(request_id, None)
+        if run is None:
+            return False
+        run.finish(outcome)
+        if self._slots is not None:
+            self._slots.release()
+        return True
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        await self._write(encode(message))
+
+    async def _write(self, frame: bytes) -> None:
+        stdin = self._process.stdin
+        if stdin is None or stdin.is_closing():
+            return
+        try:
+            stdin.write(frame)
+            await stdin.drain()
+        except (ConnectionError, RuntimeError):
+            pass  # the reader sees the exit and fails what is in flight
+
+    # -- frames from the runner --------------------------------------------------------
+    async def _read_frames(self) -> None:
+        stdout = self._process.stdout
+        assert stdout is not None
+        try:
+            while (message := await read_frame(stdout)) is not None:
+                self._dispatch(message)
+        except (ProtocolError, KeyError, TypeError, ValueError) as exc:
+            self._log.error("runner broke the protocol; killing it", error=str(exc))
+            self.kill("protocol error")
+        finally:
+            try:
+                await asyncio.wait_for(self._process.wait(), EXIT_WAIT)
+            except TimeoutError:  # it closed its frame stream but lives on: useless now
+                self.kill("frame stream closed")
+                await self._process.wait()
+            self._closed_down()
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        run = self._runs.get(str(message.get("id")))
+        if kind == Msg.HEARTBEAT:
+            self.last_heartbeat = self._loop.time()
+        elif kind == Msg.LOG:
+            event = LogEvent(
+                request_id=str(message.get("id")),
+                level=str(message["level"]),
+                message=str(message["message"]),
+                timestamp=str(message["timestamp"]),
+            )
+            if run is not None:
+                run.push(event)
+            elif message.get("id") is None:
+                self.output_tail.append(event.message)
+                self._log.info("runner log", level=event.level, line=event.message)
+        elif kind == Msg.PROGRESS and run is not None:
+            fraction = float(message["fraction"])
+            run.push(ProgressEvent(run.request_id, fraction, message.get("message")))
+        elif kind == Msg.PARTIAL and run is not None:
+            files = self._files(message)
+            run.push(PartialEvent(run.request_id, message.get("output"), files))
+        elif kind == Msg.RESULT and run is not None:
+            status = int(message["status"])
+            self._runs.pop(run.request_id, None)
+            run.finish(
+                Outcome(
+                    request_id=run.request_id,
+                    status_code=status,
+                    body=message.get("body"),
+                    error=message.get("error"),
+                    error_type=message.get("error_type"),
+                    files=self._files(message),
+                    retryable=status == 503,
+                )
+            )
+            if self._slots is not None:
+                self._slots.release()
+        elif kind == Msg.FETCH:
+            self._loop.create_task(self._fetch(int(message["fetch_id"]), str(message["url"])))
+        elif kind == Msg.READY and not self._ready.done():
+            self.manifest = AppManifest.from_json(message["manifest"])
+            self._slots = asyncio.Semaphore(self.capacity)
+            self.last_heartbeat = self._loop.time()
+            self._ready.set_result(self.manifest)
+        elif kind == Msg.FATAL:
+            self._fatal = str(message.get("error"))
+
+    def _files(self, message: Mapping[str, Any]) -> tuple[SpooledFile, ...]:
+        files = tuple(SpooledFile.from_json(item) for item in message.get("files") or [])
+        root = self.spec.spool_dir.resolve()
+        for file in files:
+            if not (root / file.path).resolve().is_relative_to(root):
+                raise ProtocolError(f"spooled file outside the spool: {file.path!r}")
+        return files
+
+    async def _fetch(self, fetch_id: int, url: str) -> None:
+        reply: dict[str, Any] = {"type": Msg.FETCHED, "fetch_id": fetch_id}
+        if self._resolver is None:
+            reply["error"] = "this runner cannot fetch http(s) URLs (no resolver configured)"
+        else:
+            try:
+                data = await self._resolver(url)
+                relative = f"_fetched/{fetch_id}-{secrets.token_hex(8)}"
+                target = self.spec.spool_dir / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                await asyncio.to_thread(target.write_bytes, data)
+                reply["path"] = relative
+            except Exception as exc:
+                reply["error"] = str(exc) or type(exc).__name__
+        await self._send(reply)
+
+    async def _watch_heartbeats(self) -> None:
+        timeout = self.spec.heartbeat_timeout
+        assert timeout is not None
+        try:
+            await asyncio.shield(self._ready)
+        except Exception:
+            return  # never became ready; start() reports why
+        while not self._closed.is_set():
+            await asyncio.sleep(min(timeout, self.spec.heartbeat_interval))
+            if self.alive and self.seconds_since_heartbeat() > timeout:
+                self._log.warning("runner stopped sending heartbeats; killing it")
+                self.kill("no heartbeat")
+                return
+
+    async def _read_output(self) -> None:
+        stderr = self._process.stderr
+        assert stderr is not None
+        while line := await stderr.readline():
+            text = line.decode(errors="replace").rstrip()
+            self.output_tail.append(text)
+            self._log.info("runner output", line=text)
+
+    def _closed_down(self) -> None:
+        code = self._process.returncode
+        if not self._ready.done():
+            why = self._fatal or self._kill_reason or "\n".join(list(self.output_tail)[-5:])
+            self._ready.set_exception(
+                RunnerStartFailed(f"{self.spec.app} exited with code {code} before ready: {why}")
+            )
+            self._ready.exception()  # retrieved here: start() may have given up already
+        for request_id in list(self._runs):
+            self._fail(
+                request_id,
+                failure(
+                    request_id, 503, "Runner disconnected", "runner_disconnected", retryable=True
+                ),
+            )
+        if self._slots is not None:
+            for _ in range(self._waiting):
+                self._slots.release()  # wake submitters; they see the runner is gone
+        if not self._stopping or code:
+            self._log.warning("runner exited", returncode=code, reason=self._kill_reason)
+        self._closed.set()

@@ -1,0 +1,125 @@
+"""Apps the runner tests start in real runner processes."""
+
+import asyncio
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator
+
+from pydantic import BaseModel
+
+from impasto.sdk import App, current_request, endpoint
+
+SETUPS = 0
+
+
+class Hold(BaseModel):
+    hold: float = 0.0
+
+
+class Seen(BaseModel):
+    pid: int
+    setups: int
+    peak: int
+
+
+class Done(BaseModel):
+    impasto_env: list[str] = []
+    extra_env: str | None = None
+    stopped_early: bool = False
+
+
+class Counter(App, name="counter", max_multiplexing=2):
+    """Counts its setups and the most requests it held at once."""
+
+    def setup(self) -> None:
+        global SETUPS  # noqa: PLW0603 - one module per runner process
+        SETUPS += 1
+        self.current = 0
+        self.peak = 0
+
+    @endpoint("/")
+    async def run(self, inp: Hold) -> Seen:
+        self.current += 1
+        self.peak = max(self.peak, self.current)
+        await asyncio.sleep(inp.hold)
+        self.current -= 1
+        return Seen(pid=os.getpid(), setups=SETUPS, peak=self.peak)
+
+
+class Chatty(App, name="chatty"):
+    """Writes everywhere an app can write; reports what of the environment it sees."""
+
+    def teardown(self) -> None:
+        marker = os.environ.get("CHATTY_MARKER")
+        if marker:
+            with open(marker, "w") as handle:
+                handle.write("torn down")
+
+    @endpoint("/")
+    def run(self) -> Done:
+        print("printed line")
+        print("partial ", end="")
+        print("line")
+        logging.getLogger("chatty").warning("logged line")
+        sys.stderr.write("stderr line\n")
+        os.write(1, b"raw bytes on fd 1\n")
+        return Done(
+            impasto_env=sorted(key for key in os.environ if key.startswith("IMPASTO")),
+            extra_env=os.environ.get("CHATTY_EXTRA"),
+        )
+
+
+class Tick(BaseModel):
+    n: int
+
+
+class Sync(App, name="sync", max_multiplexing=2):
+    @endpoint("/count")
+    def count(self, inp: Hold) -> Iterator[Tick]:
+        for n in range(1000):
+            yield Tick(n=n)
+            if n >= 2:
+                time.sleep(inp.hold)  # slow after the first three
+
+    @endpoint("/polite")
+    def polite(self, inp: Hold) -> Done:
+        ctx = current_request()
+        deadline = time.monotonic() + inp.hold
+        while time.monotonic() < deadline:
+            ctx.raise_if_cancelled()
+            time.sleep(0.01)
+        return Done()
+
+    @endpoint("/stubborn")
+    def stubborn(self, inp: Hold) -> Done:
+        time.sleep(inp.hold)
+        return Done()
+
+
+class BrokenSetup(App, name="broken-setup"):
+    def setup(self) -> None:
+        raise RuntimeError("weights missing")
+
+    @endpoint("/")
+    def run(self) -> Done:
+        return Done()
+
+
+class SlowSetup(App, name="slow-setup"):
+    def setup(self) -> None:
+        time.sleep(60)
+
+    @endpoint("/")
+    def run(self) -> Done:
+        return Done()
+
+
+class Blocking(App, name="blocking"):
+    """An async endpoint that blocks its event loop: no heartbeats while it runs."""
+
+    @endpoint("/")
+    async def run(self, inp: Hold) -> Done:
+        time.sleep(inp.hold)  # noqa: ASYNC251 - blocking the loop is the point
+        return Done()
