@@ -9,6 +9,7 @@ and is deleted only when nothing references it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +47,17 @@ class ObjectStore(Protocol):
     def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         """Yield bytes [start, end) of the blob (end exclusive, None = to the end).
 
-        Raises ``BlobNotFound`` before yielding when the blob does not exist.
+        An ``end`` past the blob is clamped and a ``start`` past it yields nothing, so
+        callers validate ranges against ``stat``; ``start < 0`` or ``end < start`` raise
+        ``ValueError``. Raises ``BlobNotFound`` before yielding when the blob does not exist.
         """
         ...
 
     async def concat(self, keys: Sequence[str]) -> Blob:
-        """A new blob made of the given blobs in order (multipart upload completion)."""
+        """A new blob made of the given blobs in order (multipart upload completion).
+
+        Raises ``BlobNotFound`` when any part is missing; nothing is published then.
+        """
         ...
 
     async def delete(self, key: str) -> None:
@@ -69,3 +75,16 @@ class ObjectStore(Protocol):
 
 class BlobNotFound(LookupError):
     """The blob does not exist in the store."""
+
+
+_KEY = re.compile(r"[0-9a-f]{64}")
+
+
+def is_blob_key(key: str) -> bool:
+    """True for a well-formed key; anything else names no blob (and never a path)."""
+    return _KEY.fullmatch(key) is not None
+
+
+def check_range(start: int, end: int | None) -> None:
+    if start < 0 or (end is not None and end < start):
+        raise ValueError(f"bad byte range [{start}, {end})")

@@ -1,0 +1,1 @@
+"""Files: uploads (fal's CDN and storage protocols), serving, ACLs and project storage."""

@@ -1,0 +1,60 @@
+"""This server's own file URLs, opened from the store instead of over HTTP.
+
+Plugged into the ``UrlFetcher`` (its ``local`` hook), so upload-from-URL and model inputs
+given as ``{base}/files/b/{id}/{name}`` never loop back through the network (where the
+SSRF rules would refuse loopback anyway). There is no caller here: public files and valid
+signed URLs open, anything else answers as an anonymous GET would (403/404). Code that
+knows the caller should use ``FileService.resolve_own`` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from impasto.config import Settings
+from impasto.files.core import FilesCore
+from impasto.files.fetch import FetchedBody
+from impasto.files.service import FileService
+from impasto.files.urls import FileUrl, parse_file_url, same_origin
+
+
+def own_origins(settings: Settings) -> list[str]:
+    """Origins this server is known by without a request to ask."""
+    origins = [settings.public_url] if settings.public_url else []
+    if settings.port:
+        hosts = {settings.host, "127.0.0.1", "localhost"} - {"0.0.0.0", "::"}  # noqa: S104
+        origins += [f"http://{host}:{settings.port}" for host in sorted(hosts)]
+    return origins
+
+
+class LocalFileOpener:
+    def __init__(self, core: FilesCore, origins: Sequence[str]) -> None:
+        self._core = core
+        self._origins = list(origins)
+
+    def open_local(self, url: str) -> AbstractAsyncContextManager[FetchedBody] | None:
+        parsed = parse_file_url(url)
+        if parsed is None or not any(same_origin(parsed.origin, o) for o in self._origins):
+            return None
+        return self._open(url, parsed)
+
+    @asynccontextmanager
+    async def _open(self, url: str, parsed: FileUrl) -> AsyncIterator[FetchedBody]:
+        service = FileService(self._core)
+        grant = await service.open(
+            parsed.file_id,
+            parsed.name,
+            caller=None,
+            expires=parsed.expires,
+            signature=parsed.signature,
+        )
+        view = grant.file
+        yield FetchedBody(
+            url=url,
+            content_type=view.content_type,
+            content_length=view.size,
+            file_name=view.file_name,
+            chunks=service.read(view),
+            max_bytes=view.size,
+        )

@@ -1,0 +1,1 @@
+"""The storage contract, run against every ObjectStore adapter."""
