@@ -9,14 +9,22 @@ from typing import Any
 from fastapi import FastAPI
 
 from impasto import __version__
+from impasto.catalog.admin_endpoints import router as catalog_admin_router
+from impasto.catalog.endpoints import router as catalog_router
 from impasto.config import Settings
 from impasto.container import Container, build_container
+from impasto.files.cdn_endpoints import router as files_cdn_router
+from impasto.files.platform_endpoints import router as files_platform_router
+from impasto.files.rest_endpoints import router as files_rest_router
+from impasto.files.storage_endpoints import router as files_storage_router
+from impasto.files.tasks import sweeping
 from impasto.keys.endpoints import router as keys_router
 from impasto.kit.http.docs import install_docs
 from impasto.kit.http.errors import install_error_handlers
 from impasto.kit.http.middleware import RequestContextMiddleware
 from impasto.kit.http.openapi import platform_openapi
 from impasto.platform.endpoints import router as platform_router
+from impasto.scenario.endpoints import router as scenario_router
 
 OPENAPI_URL = "/v1/openapi.json"
 DESCRIPTION = """\
@@ -34,7 +42,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
-            yield
+            async with sweeping(container.files, container.settings.files_sweep_interval_seconds):
+                yield
         finally:
             container.close()
 
@@ -57,6 +66,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.include_router(platform_router)
     app.include_router(keys_router)
+    app.include_router(catalog_router)
+    app.include_router(catalog_admin_router)
+    app.include_router(scenario_router)
+    app.include_router(files_storage_router)
+    app.include_router(files_platform_router)
+    app.include_router(files_rest_router)
+    app.include_router(files_cdn_router)
     _install_openapi(app)
     install_docs(app, OPENAPI_URL)
     return app

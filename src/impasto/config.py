@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from impasto.kit.names import validate_owner_name
@@ -17,6 +17,12 @@ class LogFormat(StrEnum):
     AUTO = "auto"  # JSON when stderr is not a terminal, coloured text when it is
     JSON = "json"
     CONSOLE = "console"
+
+
+class StorageBackend(StrEnum):
+    LOCAL = "local"  # <data_dir>/objects
+    S3 = "s3"  # any S3-compatible service (AWS S3, MinIO, R2, ...)
+    MEMORY = "memory"  # tests and throwaway demos: lost on exit
 
 
 class Settings(BaseSettings):
@@ -58,14 +64,78 @@ class Settings(BaseSettings):
         default=10, ge=1, description="Connections kept per pool; bursts may open as many again."
     )
 
-    @field_validator("webhook_ip_ranges", mode="before")
+    storage_backend: StorageBackend = Field(
+        default=StorageBackend.LOCAL, description="Where file bytes live: local, s3 or memory."
+    )
+    s3_bucket: str | None = Field(default=None, description="Bucket for storage_backend=s3.")
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint (MinIO, R2...); unset means AWS."
+    )
+    s3_region: str | None = Field(default=None, description="S3 region; unset: the AWS chain.")
+    s3_prefix: str = Field(default="", description="Key prefix inside the bucket.")
+    s3_access_key_id: str | None = Field(
+        default=None, description="Explicit S3 credentials; unset: the standard AWS chain."
+    )
+    s3_secret_access_key: SecretStr | None = Field(default=None)
+
+    fetch_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="CIDRs URL fetches may reach although private/loopback (comma separated).",
+    )
+    fetch_max_bytes: int = Field(
+        default=1 << 30, ge=1, description="Largest body fetched from a URL on a user's behalf."
+    )
+    fetch_connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    fetch_read_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Longest wait for any byte of a fetched response."
+    )
+    fetch_total_timeout_seconds: float = Field(
+        default=600.0, gt=0, description="Longest a whole fetch (all redirects and body) may take."
+    )
+    data_uri_max_bytes: int = Field(
+        default=10 << 20, ge=0, description="Largest decoded data: URI accepted as an input."
+    )
+
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL put in file URLs this server returns (e.g. https://media.example); "
+        "unset: the base URL of each request.",
+    )
+    signing_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret for signed file URLs and storage tokens; unset: generated once into "
+        "<data_dir>/signing.key. Servers sharing a database must share it.",
+    )
+    max_upload_bytes: int = Field(
+        default=5 << 30, ge=1, description="Largest file one upload may store (413 past it)."
+    )
+    storage_quota_bytes: int | None = Field(
+        default=None, ge=1, description="Bytes of files each owner may keep; unset: no quota."
+    )
+    storage_token_seconds: int = Field(
+        default=3600, ge=60, description="Lifetime of tokens from /rest/storage/auth/token."
+    )
+    upload_url_seconds: int = Field(
+        default=3600, ge=60, description="Lifetime of signed upload URLs from upload/initiate."
+    )
+    stale_upload_seconds: int = Field(
+        default=86400, ge=60, description="An upload not completed by then is removed."
+    )
+    files_sweep_interval_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How often expired files and stale uploads are removed; "
+        "0 disables the sweeper.",
+    )
+
+    @field_validator("webhook_ip_ranges", "fetch_allowed_networks", mode="before")
     @classmethod
     def _split_ranges(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("webhook_ip_ranges")
+    @field_validator("webhook_ip_ranges", "fetch_allowed_networks")
     @classmethod
     def _check_ranges(cls, value: list[str]) -> list[str]:
         return [str(ipaddress.ip_network(cidr, strict=False)) for cidr in value]
@@ -82,6 +152,29 @@ class Settings(BaseSettings):
     @classmethod
     def _check_owner(cls, value: str) -> str:
         return validate_owner_name(value)
+
+    @field_validator("s3_prefix")
+    @classmethod
+    def _normalise_prefix(cls, value: str) -> str:
+        value = value.strip("/")
+        return f"{value}/" if value else ""
+
+    @model_validator(mode="after")
+    def _check_storage(self) -> Settings:
+        if self.storage_backend is StorageBackend.S3 and not self.s3_bucket:
+            raise ValueError("storage_backend=s3 needs s3_bucket")
+        if (self.s3_access_key_id is None) != (self.s3_secret_access_key is None):
+            raise ValueError("set both s3_access_key_id and s3_secret_access_key, or neither")
+        return self
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+            raise ValueError("public_url must be an http:// or https:// URL without query")
+        return value.rstrip("/")
 
     @model_validator(mode="after")
     def _check_database_url(self) -> Settings:

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from impasto import __version__
-from impasto.cli import keys
+from impasto.cli import catalog, keys
 from impasto.cli.migrate import migrate
 from impasto.cli.serve import serve
 
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.command()(serve)
 app.command()(migrate)
 app.add_typer(keys.app, name="keys")
+app.add_typer(catalog.app, name="catalog")
 
 
 def _version(value: bool) -> None:

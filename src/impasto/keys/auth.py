@@ -7,6 +7,8 @@ from its key's rate-limit bucket.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,6 +17,7 @@ from fastapi.security import APIKeyHeader
 from impasto.deps import get_container
 from impasto.keys.service import KeyService, Principal
 from impasto.kit.errors import PermissionDenied, RateLimited, Unauthenticated
+from impasto.kit.http.surfaces import Surface, surface_for
 from impasto.kit.ratelimit import RateLimiter
 from impasto.models import KeyScope
 
@@ -39,7 +42,9 @@ def authenticate(request: Request, header: str | None, required: KeyScope) -> Pr
     if not header:
         raise Unauthenticated(MISSING_KEY)
     scheme, _, value = header.strip().partition(" ")
-    if scheme.lower() != "key" or not value.strip():
+    if scheme.lower() == "basic" and surface_for(request.url.path) is Surface.SCENARIO:
+        value = _basic_credential(value)  # Scenario's clients: -u key_id:key_secret
+    elif scheme.lower() != "key" or not value.strip():
         raise Unauthenticated(MISSING_KEY)
     container = get_container(request)
     with container.database.session(write=False) as session:
@@ -52,6 +57,16 @@ def authenticate(request: Request, header: str | None, required: KeyScope) -> Pr
     if not principal.allows(required):
         raise PermissionDenied(f"This operation needs a key with {required.value} scope")
     return principal
+
+
+def _basic_credential(value: str) -> str:
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise Unauthenticated("Invalid API key") from exc
+    if ":" not in decoded:
+        raise Unauthenticated("Invalid API key")
+    return decoded
 
 
 def _require_api(request: Request, header: Annotated[str | None, Depends(_api_key)]) -> Principal:

@@ -20,7 +20,15 @@ ERROR_TYPE_HEADER = "X-Fal-Error-Type"
 
 def render_error(path: str, error: AppError, request_id: str | None) -> JSONResponse:
     headers = dict(error.headers)
-    if surface_for(path) is Surface.PLATFORM:
+    surface = surface_for(path)
+    if surface is Surface.SCENARIO:
+        # Scenario's body; validation failures are 400 there, as every other bad input.
+        return JSONResponse(
+            {"apiError": error.run_type, "message": error.message},
+            status_code=error.status_code,
+            headers=headers,
+        )
+    if surface is Surface.PLATFORM:
         body: dict[str, Any] = {"type": error.platform_type, "message": error.message}
         if request_id:
             body["request_id"] = request_id

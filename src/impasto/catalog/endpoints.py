@@ -1,0 +1,251 @@
+"""fal's model operations: ``GET /v1/models``, pricing and estimates, plus favorites."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
+from pydantic import BeforeValidator
+from sqlalchemy.orm import Session
+
+import impasto.catalog.routing  # noqa: F401  - registers {name:endpoint}
+from impasto.catalog.schemas import (
+    CallQuantity,
+    EstimateRequest,
+    EstimateResponse,
+    ModelList,
+    Price,
+    PriceList,
+    model_item,
+)
+from impasto.catalog.service import CatalogService, ModelQuery
+from impasto.container import Container
+from impasto.deps import ContainerDep, ReadSession, WriteSession
+from impasto.keys.auth import AdminPrincipal, ApiPrincipal, authenticate
+from impasto.keys.service import Principal
+from impasto.kit.http.openapi import ERROR_RESPONSES
+from impasto.models import KeyScope
+
+router = APIRouter(prefix="/v1/models", tags=["Models"], responses=ERROR_RESPONSES)
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 50
+Expansion = Literal["openapi-3.0", "enterprise_status"]
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, list):
+        return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+    return value
+
+
+def _optional_viewer(
+    request: Request,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Principal | None:
+    """A key is optional here (as on fal); a key that is sent must be valid."""
+    return authenticate(request, authorization, KeyScope.API) if authorization else None
+
+
+def catalog_service(session: Session, container: Container) -> CatalogService:
+    return CatalogService(session, container.clock, operator=container.settings.bootstrap_owner)
+
+
+@router.get(
+    "",
+    operation_id="getModels",
+    summary="Model search",
+    response_model=ModelList,
+    response_model_exclude_unset=True,
+    # A key is optional: anonymous callers see public entries, a key adds the owner's own.
+    openapi_extra={"security": [{"apiKey": []}, {}]},
+)
+def get_models(
+    request: Request,
+    session: ReadSession,
+    container: ContainerDep,
+    viewer: Annotated[Principal | None, Depends(_optional_viewer)],
+    limit: Annotated[
+        int | None, Query(ge=1, le=MAX_LIMIT, description="Maximum number of items to return")
+    ] = None,
+    cursor: Annotated[str | None, Query(description="Cursor from a previous response")] = None,
+    endpoint_id: Annotated[
+        list[str] | None,
+        Query(description="Endpoint id(s) to retrieve, 1-50, repeated or comma-separated"),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=256, description="Free text over name, id, description, category, tags"),
+    ] = None,
+    category: Annotated[
+        str | None, Query(max_length=100, description="Filter by category, e.g. text-to-image")
+    ] = None,
+    status_: Annotated[
+        Literal["active", "deprecated"] | None,
+        Query(alias="status", description="Filter by status; omit for all"),
+    ] = None,
+    expand: Annotated[
+        list[Expansion] | None,
+        BeforeValidator(_split_commas),
+        Query(description="openapi-3.0 and/or enterprise_status"),
+    ] = None,
+) -> Response:
+    """Three modes: list (no parameters), find (`endpoint_id`) and search (`q`, `category`,
+    `status`). A key is optional; with one, the caller's own private models are included and
+    `is_favorited` is filled in. Unlisted models are returned only when asked for by id."""
+    owner = viewer.owner if viewer else None
+    page = catalog_service(session, container).find_models(
+        ModelQuery(
+            viewer=owner,
+            endpoint_ids=endpoint_id,
+            q=q,
+            category=category,
+            status=status_,
+            limit=limit or DEFAULT_LIMIT,
+            cursor=cursor,
+        )
+    )
+    expansions: set[str] = set(expand or [])
+    base_url = str(request.base_url)
+    body = ModelList(
+        models=[
+            model_item(hit.entry, hit.is_favorited, base_url, expansions) for hit in page.models
+        ],
+        next_cursor=page.next_cursor,
+        has_more=page.next_cursor is not None,
+    )
+    # Serialised here: returning the model would make FastAPI dump, re-validate and dump it
+    # again, a large share of this endpoint's time for a full page (bench/README.md).
+    return Response(body.model_dump_json(exclude_unset=True), media_type="application/json")
+
+
+@router.get("/pricing", operation_id="getPricing", summary="Get pricing", tags=["Pricing"])
+def get_pricing(
+    principal: ApiPrincipal,
+    session: ReadSession,
+    container: ContainerDep,
+    endpoint_id: Annotated[
+        list[str],
+        Query(description="Endpoint id(s), 1-50, repeated or comma-separated"),
+    ],
+) -> PriceList:
+    """Unit prices the operator set. Endpoints without one are listed in
+    `unpriced_endpoint_ids`, never given an invented price."""
+    prices = catalog_service(session, container).prices(principal.owner, endpoint_id)
+    return PriceList(
+        next_cursor=None,
+        has_more=False,
+        prices=[
+            Price(
+                endpoint_id=entry.endpoint_id,
+                unit_price=entry.price_unit_price or 0.0,
+                unit=entry.price_unit or "",
+                currency=entry.price_currency or "USD",
+            )
+            for entry in prices.priced
+        ],
+        unpriced_endpoint_ids=prices.unpriced,
+    )
+
+
+@router.post(
+    "/pricing/estimate",
+    operation_id="estimatePricing",
+    summary="Estimate cost",
+    tags=["Pricing"],
+)
+def estimate_pricing(
+    principal: ApiPrincipal,
+    session: ReadSession,
+    container: ContainerDep,
+    body: Annotated[EstimateRequest, Body()],
+) -> EstimateResponse:
+    """Quantity times unit price, summed. A call counts as one billing unit (there is no
+    usage history to refine it); an endpoint without a price is a 400, not a guess."""
+    quantities: dict[str, float] = {}
+    for endpoint, quantity in body.endpoints.items():
+        if isinstance(quantity, CallQuantity):
+            quantities[endpoint] = float(quantity.call_quantity)
+        else:
+            quantities[endpoint] = quantity.unit_quantity
+    estimate = catalog_service(session, container).estimate(
+        principal.owner, body.estimate_type, quantities
+    )
+    return EstimateResponse(
+        estimate_type=body.estimate_type,
+        total_cost=estimate.total_cost,
+        currency=estimate.currency,
+    )
+
+
+EndpointIdPath = Annotated[str, Path(min_length=1, max_length=255, description="Endpoint id")]
+
+
+@router.put(
+    "/favorites/{endpoint_id:endpoint}",
+    operation_id="favoriteModel",
+    summary="Favorite a model",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+def favorite(
+    endpoint_id: EndpointIdPath,
+    principal: ApiPrincipal,
+    session: WriteSession,
+    container: ContainerDep,
+) -> Response:
+    """Mark a model as a favorite of the caller's owner (`is_favorited` in model search)."""
+    catalog_service(session, container).favorite(principal.owner, endpoint_id, True)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/favorites/{endpoint_id:endpoint}",
+    operation_id="unfavoriteModel",
+    summary="Unfavorite a model",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+def unfavorite(
+    endpoint_id: EndpointIdPath,
+    principal: ApiPrincipal,
+    session: WriteSession,
+    container: ContainerDep,
+) -> Response:
+    catalog_service(session, container).favorite(principal.owner, endpoint_id, False)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put(
+    "/blacklist/{endpoint_id:endpoint}",
+    operation_id="blacklistModel",
+    summary="Hide a model from the owner's Scenario listings",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+def blacklist(
+    endpoint_id: EndpointIdPath,
+    principal: AdminPrincipal,
+    session: WriteSession,
+    container: ContainerDep,
+) -> Response:
+    """Per owner: Scenario listings leave the model out unless asked for `blacklisted=true`."""
+    catalog_service(session, container).blacklist(principal.owner, endpoint_id, True)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/blacklist/{endpoint_id:endpoint}",
+    operation_id="unblacklistModel",
+    summary="Show a blacklisted model again",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+def unblacklist(
+    endpoint_id: EndpointIdPath,
+    principal: AdminPrincipal,
+    session: WriteSession,
+    container: ContainerDep,
+) -> Response:
+    catalog_service(session, container).blacklist(principal.owner, endpoint_id, False)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,43 @@
+"""One tokenizer for stored text and queries, so both databases see the same tokens.
+
+Text is NFKD-folded, stripped of combining marks and case-folded, then split on anything
+that is not a letter or digit. Stored fields become ``" tok tok "`` (padded with spaces) so
+that "some token starts with t" is the substring test ``" t"`` and "some token is t" is
+``" t "``: the same test on SQLite (``instr``) and PostgreSQL (``strpos``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_QUERY_TERMS = 8
+MAX_TERM_LENGTH = 64
+_SPLIT = re.compile(r"[\W_]+")
+
+
+def tokens(text: str) -> list[str]:
+    if text.isascii():
+        # NFKD leaves ASCII alone and casefold is lower there: skip the per-character pass,
+        # which dominated bulk imports.
+        folded = text.lower()
+    else:
+        folded = unicodedata.normalize("NFKD", text)
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
+    return [token for token in _SPLIT.split(folded) if token]
+
+
+def padded(*texts: str) -> str:
+    """The stored, searchable form of one or more texts."""
+    words = [token for text in texts for token in tokens(text)]
+    return f" {' '.join(words)} " if words else " "
+
+
+def query_terms(q: str) -> list[str]:
+    """Distinct query terms in order, capped so a query stays cheap."""
+    seen: list[str] = []
+    for token in tokens(q):
+        term = token[:MAX_TERM_LENGTH]
+        if term not in seen:
+            seen.append(term)
+    return seen[:MAX_QUERY_TERMS]
