@@ -10,9 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
+from impasto.container import Container
 from impasto.deps import ContainerDep
 from impasto.files.acl import parse_lifecycle
 from impasto.files.auth import OptionalStorageCaller, RequiredStorageCaller
+from impasto.files.core import FileView
 from impasto.files.http import base_url, body_chunks, cache_control, content_length, file_response
 from impasto.files.schemas import (
     CompleteRequest,
@@ -73,13 +75,7 @@ async def upload(
         lifecycle=parse_lifecycle(lifecycle or preference),
         expected_length=content_length(request),
     )
-    url = file_url(base_url(request, container.settings.public_url), view.file_id, view.file_name)
-    return UploadedFile(
-        access_url=url,
-        file_name=view.file_name,
-        content_type=view.content_type,
-        file_size=view.size,
-    )
+    return _uploaded(request, container, view)
 
 
 @router.post("/files/upload/multipart")
@@ -152,13 +148,7 @@ async def complete_multipart(
         _caller(caller, expires, signature),
         [(part.partNumber, part.etag) for part in body.parts],
     )
-    url = file_url(base_url(request, container.settings.public_url), view.file_id, view.file_name)
-    return UploadedFile(
-        access_url=url,
-        file_name=view.file_name,
-        content_type=view.content_type,
-        file_size=view.size,
-    )
+    return _uploaded(request, container, view)
 
 
 @router.put("/files/b/{file_id}/{name}")
@@ -181,13 +171,7 @@ async def signed_put(
         body_chunks(request),
         content_length(request),
     )
-    url = file_url(base_url(request, container.settings.public_url), view.file_id, view.file_name)
-    return UploadedFile(
-        access_url=url,
-        file_name=view.file_name,
-        content_type=view.content_type,
-        file_size=view.size,
-    )
+    return _uploaded(request, container, view)
 
 
 @router.api_route("/files/b/{file_id}/{name}", methods=["GET", "HEAD"])
@@ -210,3 +194,14 @@ async def serve_file(
         signature=signature,
     )
     return file_response(request, service, grant.file, cache_control(grant))
+
+
+def _uploaded(request: Request, container: Container, view: FileView) -> UploadedFile:
+    """fal's upload answer: where the stored file can be read from now on."""
+    url = file_url(base_url(request, container.settings.public_url), view.file_id, view.file_name)
+    return UploadedFile(
+        access_url=url,
+        file_name=view.file_name,
+        content_type=view.content_type,
+        file_size=view.size,
+    )
