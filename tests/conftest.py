@@ -102,6 +102,10 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         rate_limit_per_second=1000,
         rate_limit_burst=1000,
+        # Domains other than runs see an empty catalog and no runner processes.
+        builtin_apps=False,
+        embedded_worker=False,
+        assets_index_interval_seconds=0,
     )
 
 

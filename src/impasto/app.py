@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from impasto import __version__
+from impasto.assets.endpoints import router as assets_router
+from impasto.assets.indexing import AssetIndexer
+from impasto.assets.tasks import indexing
 from impasto.catalog.admin_endpoints import router as catalog_admin_router
 from impasto.catalog.endpoints import router as catalog_router
 from impasto.config import Settings
@@ -24,7 +28,17 @@ from impasto.kit.http.errors import install_error_handlers
 from impasto.kit.http.middleware import RequestContextMiddleware
 from impasto.kit.http.openapi import platform_openapi
 from impasto.platform.endpoints import router as platform_router
+from impasto.runs.queue_endpoints import router as queue_router
+from impasto.runs.records_endpoints import queue_router as app_queue_router
+from impasto.runs.records_endpoints import router as records_router
+from impasto.runs.run_endpoints import router as run_router
+from impasto.runs.tasks import deploy_configured_apps, reaping
+from impasto.runs.worker_endpoints import router as worker_router
+from impasto.runs.ws_endpoints import router as ws_router
 from impasto.scenario.endpoints import router as scenario_router
+from impasto.webhooks.endpoints import router as webhooks_router
+from impasto.webhooks.tasks import delivering
+from impasto.workers.embedded import embedded_worker
 
 OPENAPI_URL = "/v1/openapi.json"
 DESCRIPTION = """\
@@ -42,7 +56,25 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
-            async with sweeping(container.files, container.settings.files_sweep_interval_seconds):
+            settings = container.settings
+            await asyncio.to_thread(
+                deploy_configured_apps, settings, container.database, container.runs
+            )
+            async with (
+                sweeping(container.files, settings.files_sweep_interval_seconds),
+                delivering(container.webhooks, settings.webhook_poll_interval_seconds),
+                reaping(container.database, container.runs, settings.queue_reap_interval_seconds),
+                embedded_worker(container),
+                indexing(
+                    AssetIndexer(
+                        container.database,
+                        container.object_store,
+                        container.clock,
+                        container.asset_embedders,
+                    ),
+                    settings.assets_index_interval_seconds,
+                ),
+            ):
                 yield
         finally:
             container.close()
@@ -67,12 +99,20 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(platform_router)
     app.include_router(keys_router)
     app.include_router(catalog_router)
+    app.include_router(assets_router)
     app.include_router(catalog_admin_router)
     app.include_router(scenario_router)
     app.include_router(files_storage_router)
     app.include_router(files_platform_router)
     app.include_router(files_rest_router)
     app.include_router(files_cdn_router)
+    app.include_router(webhooks_router)
+    app.include_router(records_router)
+    app.include_router(app_queue_router)
+    app.include_router(queue_router)
+    app.include_router(ws_router)
+    app.include_router(run_router)
+    app.include_router(worker_router)
     _install_openapi(app)
     install_docs(app, OPENAPI_URL)
     return app

@@ -128,7 +128,118 @@ class Settings(BaseSettings):
         "0 disables the sweeper.",
     )
 
-    @field_validator("webhook_ip_ranges", "fetch_allowed_networks", mode="before")
+    webhook_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Ed25519 private key that signs webhooks (PEM, or base64 of the 32-byte "
+        "seed); unset: generated once into <data_dir>/webhook-signing.pem.",
+    )
+    webhook_previous_public_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Public keys (base64url, as in a JWK's x) still published in the JWKS "
+        "during a key rotation (comma separated).",
+    )
+    webhook_max_attempts: int = Field(
+        default=10, ge=1, le=100, description="Delivery attempts per webhook before giving up."
+    )
+    webhook_retry_window_seconds: float = Field(
+        default=7200.0, ge=0, description="Time over which the retries of a webhook are spread."
+    )
+    webhook_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=300, description="Longest one delivery attempt may take."
+    )
+    webhook_poll_interval_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often the sender looks for due webhooks; 0 disables sending "
+        "from this process.",
+    )
+
+    queue_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Attempts a request gets when its runner dies under it (X-Fal-No-Retry: 1).",
+    )
+    queue_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A worker that has not renewed a request's lease for this long has lost "
+        "it; the request is re-queued.",
+    )
+    queue_reap_interval_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How often expired leases and start deadlines are checked; 0 disables.",
+    )
+    assets_index_interval_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often the asset indexer looks for new assets when idle; 0 disables.",
+    )
+    embedded_worker: bool = Field(
+        default=True,
+        description="`impasto serve` runs a worker in-process; false: only remote workers "
+        "(`impasto worker`) run requests.",
+    )
+    builtin_apps: bool = Field(
+        default=True, description="Deploy the built-in apps (impasto/debug, ...) on start."
+    )
+    apps: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Apps deployed on start, as module:Class or owner/name=module:Class "
+        "(comma separated); the owner defaults to bootstrap_owner.",
+    )
+
+    embedders: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["minilm-text", "label-minilm", "effnet-pool", "clip"],
+        description="Embedders that index assets (comma separated): minilm-text, "
+        "label-minilm, effnet-pool (these two need torch), clip (needs models_dir), hash "
+        "(tests). One missing its runtime or model is skipped with a warning.",
+    )
+    models_dir: Path | None = Field(
+        default=None,
+        description="Operator-supplied models: an ONNX CLIP or SigLIP export in "
+        "<models_dir>/clip/ (docs/architecture/asset-search.md); unset: none.",
+    )
+    vector_exact_limit: int = Field(
+        default=50_000,
+        ge=1,
+        description="Vector searches over at most this many vectors (one owner's, or a "
+        "filtered scope) are exact; larger ones use the HNSW index.",
+    )
+    vector_ef_search: int = Field(
+        default=64, ge=1, le=1000, description="HNSW candidates per vector search (recall/speed)."
+    )
+    text_to_image_weights: Path | None = Field(
+        default=None,
+        description="A diffusers pipeline saved with save_pretrained() (model_index.json and "
+        "its component folders); set: the impasto/text-to-image app is served with it, "
+        "unset: that app is off.",
+    )
+
+    @field_validator("embedders", mode="before")
+    @classmethod
+    def _split_embedders(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("embedders")
+    @classmethod
+    def _check_embedders(cls, value: list[str]) -> list[str]:
+        known = {"minilm-text", "label-minilm", "effnet-pool", "clip", "hash"}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown embedders {unknown}; known: {sorted(known)}")
+        return list(dict.fromkeys(value))
+
+    @field_validator(
+        "apps",
+        "webhook_ip_ranges",
+        "fetch_allowed_networks",
+        "webhook_previous_public_keys",
+        mode="before",
+    )
     @classmethod
     def _split_ranges(cls, value: object) -> object:
         if isinstance(value, str):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from impasto.assets.ingest import upload_hook
 from impasto.config import Settings
 from impasto.files.core import FileLimits, FilesCore
 from impasto.files.fetch import UrlFetcher
@@ -16,8 +18,12 @@ from impasto.kit.db import Database
 from impasto.kit.http.metrics import HttpMetrics
 from impasto.kit.ids import IdGenerator, UUIDv7Generator
 from impasto.kit.ratelimit import RateLimiter
+from impasto.runs.hooks import count_popularity, index_assets, send_webhook
+from impasto.runs.notifier import LocalNotifier
+from impasto.runs.service import QueuePolicy, RunDeps
 from impasto.storage import ObjectStore
 from impasto.storage.factory import build_object_store
+from impasto.webhooks.core import Webhooks, build_webhooks
 
 
 @dataclass
@@ -31,7 +37,11 @@ class Container:
     object_store: ObjectStore
     files: FilesCore
     url_fetcher: UrlFetcher
+    webhooks: Webhooks
+    runs: RunDeps
     registry: CollectorRegistry = field(repr=False)
+    # Embedders the asset library indexes with and searches through (assets/vectors.py).
+    asset_embedders: list[Any] = field(default_factory=list)
 
     def close(self) -> None:
         self.database.dispose()
@@ -50,6 +60,8 @@ def build_container(
     database = Database(settings.effective_database_url, pool_size=settings.db_pool_size)
     object_store = object_store or build_object_store(settings)
     files = _build_files(settings, database, object_store, clock, ids)
+    files.on_record = upload_hook(ids)
+    webhooks = build_webhooks(settings, database, clock, ids, registry)
     return Container(
         settings=settings,
         database=database,
@@ -60,6 +72,8 @@ def build_container(
         object_store=object_store,
         files=files,
         url_fetcher=_build_fetcher(settings, clock, files),
+        webhooks=webhooks,
+        runs=_build_runs(settings, clock, ids, webhooks),
         registry=registry,
     )
 
@@ -84,3 +98,18 @@ def _build_fetcher(settings: Settings, clock: Clock, files: FilesCore) -> UrlFet
     # URLs of files this server serves are read from the store, not fetched over HTTP.
     fetcher.local = LocalFileOpener(files, own_origins(settings))
     return fetcher
+
+
+def _build_runs(settings: Settings, clock: Clock, ids: IdGenerator, webhooks: Webhooks) -> RunDeps:
+    operator = settings.bootstrap_owner
+    return RunDeps(
+        clock=clock,
+        ids=ids,
+        notifier=LocalNotifier(),
+        policy=QueuePolicy(
+            max_attempts=settings.queue_max_attempts, lease_seconds=settings.queue_lease_seconds
+        ),
+        operator=operator,
+        hooks=[count_popularity(clock, operator), send_webhook(webhooks), index_assets(ids)],
+        check_webhook_url=webhooks.validate_url,
+    )

@@ -30,9 +30,9 @@ def test_database_is_at_head_and_matches_models(database_url: str) -> None:
 
 
 def _not_search_index(name: str | None, type_: str, _parents: object) -> bool:
-    """The catalog's full-text index (FTS5 tables, a GIN expression index) lives only in the
-    migration, not in the models (docs/architecture/catalog-search.md)."""
-    return not (name or "").startswith("catalog_fts")
+    """The catalog's and the assets' full-text indexes (FTS5 tables, GIN expression indexes)
+    live only in the migrations, not in the models (docs/architecture/catalog-search.md)."""
+    return not (name or "").startswith(("catalog_fts", "assets_fts"))
 
 
 def test_upgrade_is_idempotent_and_downgrade_round_trips(database_url: str) -> None:

@@ -110,6 +110,10 @@ def _acceptance_expected(case: FuzzCase) -> bool:
         return False
     if case.operation.definition.raw.get("operationId") == "serverlessUploadFromUrl":
         return False
+    # Asset search: one search input at a time, and a search URL must be a file served here.
+    searches = [query.get(name) for name in ("q", "search_image_url", "search_video_url")]
+    if sum(value is not None for value in searches) > 1 or any(searches[1:]):
+        return False
     if not isinstance(case.body, dict):
         return True
     alias = str(case.body.get("alias", "x"))

@@ -5,9 +5,10 @@ from typing import Annotated
 import typer
 
 from impasto import __version__
-from impasto.cli import catalog, keys
+from impasto.cli import apps, catalog, keys
 from impasto.cli.migrate import migrate
 from impasto.cli.serve import serve
+from impasto.cli.worker import worker
 
 app = typer.Typer(
     name="impasto",
@@ -17,8 +18,10 @@ app = typer.Typer(
 )
 app.command()(serve)
 app.command()(migrate)
+app.command()(worker)
 app.add_typer(keys.app, name="keys")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(apps.app, name="apps")
 
 
 def _version(value: bool) -> None:

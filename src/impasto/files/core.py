@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from anyio import to_thread
+from sqlalchemy.orm import Session
 
 from impasto.files.acl import PUBLIC, Acl, Lifecycle
 from impasto.files.repository import FileRepository
@@ -107,6 +108,9 @@ class FilesCore:
         self.ids = ids
         self.signer = signer
         self.limits = limits
+        # Called with the session and the new files in the transaction that records them
+        # (the asset library makes its ``upload`` assets there; wired in container.py).
+        self.on_record: Callable[[Session, list[FileView]], None] | None = None
 
     async def db(self, work: Callable[[FileRepository], T], *, write: bool) -> T:
         """Run ``work`` in one transaction on a worker thread."""
@@ -238,6 +242,8 @@ class FilesCore:
                 if replaced is not None:
                     released.add(replaced)
             repo.release_if_unreferenced(released - {b.key for _, b in items}, now)
+            if self.on_record is not None:
+                self.on_record(repo.session, views)
             return views
 
         try:

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, HTTPConnection
 
 from impasto.files.core import FileView
 from impasto.files.ranges import (
@@ -25,7 +25,7 @@ from impasto.kit.errors import InvalidRequest
 SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
 
 
-def base_url(request: Request, public_url: str | None) -> str:
+def base_url(request: HTTPConnection, public_url: str | None) -> str:
     return public_url or str(request.base_url).rstrip("/")
 
 

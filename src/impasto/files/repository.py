@@ -29,6 +29,10 @@ class FileRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    @property
+    def session(self) -> Session:
+        return self._session
+
     # -- accounts -------------------------------------------------------------------------
 
     def existing_accounts(self, names: set[str]) -> set[str]:

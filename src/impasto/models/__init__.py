@@ -2,6 +2,17 @@
 
 from impasto.models.account import Account
 from impasto.models.api_key import ApiKey, KeyScope
+from impasto.models.asset import (
+    Asset,
+    AssetCollection,
+    AssetCollectionItem,
+    AssetEmbedding,
+    AssetIndexJob,
+    AssetRunLink,
+    AssetTag,
+    AssetTagLink,
+    IdempotencyRecord,
+)
 from impasto.models.base import Base
 from impasto.models.catalog import (
     CatalogBlacklist,
@@ -17,10 +28,19 @@ from impasto.models.file import (
     StoredFile,
     UploadPart,
 )
+from impasto.models.run import DeployedApp, RequestRecord, RunEvent, WebhookDelivery
 
 __all__ = [
     "Account",
     "ApiKey",
+    "Asset",
+    "AssetCollection",
+    "AssetCollectionItem",
+    "AssetEmbedding",
+    "AssetIndexJob",
+    "AssetRunLink",
+    "AssetTag",
+    "AssetTagLink",
     "Base",
     "BlobRecord",
     "CatalogBlacklist",
@@ -28,9 +48,14 @@ __all__ = [
     "CatalogEntry",
     "CatalogFavorite",
     "CatalogTag",
+    "DeployedApp",
+    "IdempotencyRecord",
     "KeyScope",
     "OwnerStorageSettings",
     "PendingUpload",
+    "RequestRecord",
+    "RunEvent",
     "StoredFile",
     "UploadPart",
+    "WebhookDelivery",
 ]

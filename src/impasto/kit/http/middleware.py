@@ -48,7 +48,11 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), header]
+                headers = list(message.get("headers", []))
+                # A run's own request id (queue, /run) wins over the HTTP call's.
+                if not any(name.lower() == header[0] for name, _ in headers):
+                    headers.append(header)
+                message["headers"] = headers
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):

@@ -1,0 +1,86 @@
+"""What the assets endpoints share: the caller's base URL, search legs, idempotent answers,
+and a refusal of text no database can store in any path or query parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from anyio import from_thread
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from impasto.assets.idempotency import Answer, once
+from impasto.assets.keyword import KeywordLeg
+from impasto.assets.legs import SearchLeg
+from impasto.assets.vectors import ExactVectorLeg
+from impasto.container import Container
+from impasto.files.http import base_url
+from impasto.kit.errors import NotFound
+from impasto.kit.text import is_storable
+
+
+def storable_params(request: Request) -> None:
+    """Router dependency: PostgreSQL cannot store NUL, nothing can encode a lone surrogate."""
+    # No stored id or name can contain such text: whatever it names does not exist. ``q`` is
+    # only ever tokenized, so it may carry anything.
+    values = [*request.path_params.values()]
+    values += [v for k, v in request.query_params.multi_items() if k != "q"]
+    if not all(is_storable(str(v)) for v in values):
+        raise NotFound("Not found: no asset, tag, collection or character has that id")
+
+
+def base(request: Request, container: Container) -> str:
+    return base_url(request, container.settings.public_url)
+
+
+def search_legs(container: Container) -> list[SearchLeg]:
+    legs: list[SearchLeg] = [KeywordLeg()]
+    legs.extend(ExactVectorLeg(embedder) for embedder in container.asset_embedders)
+    return legs
+
+
+def blob_reader(container: Container) -> Callable[[str, int], bytes]:
+    """Read a blob from a sync endpoint's worker thread (the store is async)."""
+
+    def read(key: str, size: int) -> bytes:
+        async def collect() -> bytes:
+            parts = [chunk async for chunk in container.object_store.read(key, 0, size)]
+            return b"".join(parts)
+
+        return from_thread.run(collect)
+
+    return read
+
+
+def answer(
+    session: Session,
+    container: Container,
+    *,
+    owner: str,
+    key: str | None,
+    operation: str,
+    request: Any,
+    status_code: int,
+    produce: Callable[[], BaseModel | None],
+) -> Response:
+    """Run ``produce`` once per Idempotency-Key and render its (possibly stored) answer."""
+
+    def run() -> Answer:
+        result = produce()
+        return Answer(status_code, result.model_dump(mode="json") if result else None)
+
+    done = once(
+        session,
+        container.clock,
+        owner=owner,
+        key=key,
+        operation=operation,
+        request=request,
+        produce=run,
+    )
+    if done.body is None:
+        return Response(status_code=done.status_code)
+    return JSONResponse(done.body, status_code=done.status_code)

@@ -1,0 +1,81 @@
+"""The search seam: legs that each rank assets within a scope, fused by weighted RRF.
+
+A leg answers a ranked list of asset keys for one query inside the scope (a subquery of
+asset keys the filters allow). Fusion uses ranks, not scores, so the keyword leg's numbers
+(and BM25 versus ts_rank) never need to be comparable with cosines: the same data ranks
+the same way on both databases (``docs/architecture/assets.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+RRF_K = 60
+
+
+@dataclass(frozen=True, slots=True)
+class SearchInput:
+    """One search: text, or an image (bytes, or vectors of an indexed asset), or frames."""
+
+    text: str | None = None
+    images: Sequence[bytes] = ()
+    # Vectors per space already stored for the asset the search URL names: reused as the
+    # query, so an indexed video needs no decoding.
+    stored: dict[str, Sequence[Sequence[float]]] = field(default_factory=dict)
+
+    @property
+    def is_visual(self) -> bool:
+        return bool(self.images or self.stored)
+
+
+@dataclass(frozen=True, slots=True)
+class LegHit:
+    asset_pk: int
+    similarity: float | None = None  # cosine for vector legs; None for keyword hits
+
+
+@dataclass(frozen=True, slots=True)
+class LegResult:
+    hits: list[LegHit]
+    truncated: bool = False  # the leg stopped at its cap: more rows would have matched
+
+
+class SearchLeg(Protocol):
+    """One ranked retrieval over the scope. ``weight`` scales its share of the fusion."""
+
+    name: str
+    weight: float
+
+    def accepts(self, query: SearchInput) -> bool:
+        """Whether this leg can answer this kind of query at all."""
+        ...
+
+    def search(
+        self, session: Session, scope: Select[Any], query: SearchInput, limit: int
+    ) -> LegResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Fused:
+    asset_pk: int
+    score: float
+    similarity: float | None
+
+
+def fuse(results: Sequence[tuple[float, LegResult]], k: int = RRF_K) -> list[Fused]:
+    """Weighted reciprocal rank fusion; ties go to the newer asset (larger key)."""
+    scores: dict[int, float] = {}
+    similarity: dict[int, float] = {}
+    for weight, result in results:
+        for rank, hit in enumerate(result.hits, start=1):
+            scores[hit.asset_pk] = scores.get(hit.asset_pk, 0.0) + weight / (k + rank)
+            if hit.similarity is not None:
+                best = similarity.get(hit.asset_pk)
+                similarity[hit.asset_pk] = max(hit.similarity, best) if best else hit.similarity
+    ordered = sorted(scores.items(), key=lambda item: (-round(item[1], 12), -item[0]))
+    return [Fused(pk, score, similarity.get(pk)) for pk, score in ordered]

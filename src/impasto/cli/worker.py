@@ -1,0 +1,95 @@
+"""``impasto worker``: serve the queue from another machine, over the API, until stopped.
+
+Needs the API's address and an ADMIN key, never database settings. SIGINT/SIGTERM stop
+claiming and stop the runners; requests still in flight go back to the queue when their
+leases run out, and another worker runs them again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from impasto.cli.common import fail
+from impasto.config import LogFormat
+from impasto.files.fetch import FetchLimits, UrlFetcher
+from impasto.kit.clock import SystemClock
+from impasto.kit.logging import configure_logging, get_logger
+from impasto.workers.agent import AgentConfig, WorkerAgent, worker_name
+from impasto.workers.http_link import HttpLink, WorkerApiError
+
+log = get_logger("impasto.worker")
+MIN_HEARTBEAT_SECONDS = 0.5
+
+
+def worker(
+    api: Annotated[str, typer.Option(help="The API's base URL, e.g. http://10.0.0.5:8000")],
+    key: Annotated[str, typer.Option(help="An ADMIN key, key_id:key_secret")],
+    app: Annotated[
+        list[str] | None,
+        typer.Option("--app", help="Serve only this app (owner/name); repeatable [default: all]"),
+    ] = None,
+    spool: Annotated[
+        Path | None,
+        typer.Option(help="Folder for files in transit [default: a temporary folder]"),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error")] = "info",
+) -> None:
+    """Run deployed apps for a remote Impasto server until SIGINT/SIGTERM."""
+    if not api.startswith(("http://", "https://")):
+        fail("--api must be an http:// or https:// URL", code=2)
+    for item in app or []:
+        if item.count("/") != 1 or item.startswith("/") or item.endswith("/"):
+            fail(f"--app {item!r}: use owner/name", code=2)
+    configure_logging(log_level, LogFormat.AUTO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per call drowns the rest
+    spool_dir = spool or Path(tempfile.mkdtemp(prefix="impasto-worker-"))
+    try:
+        code = asyncio.run(_serve(api, key, frozenset(app) if app else None, spool_dir))
+    finally:
+        if spool is None:
+            shutil.rmtree(spool_dir, ignore_errors=True)
+    if code:
+        raise typer.Exit(code)
+    log.info("worker_stopped")
+
+
+async def _serve(api: str, key: str, only: frozenset[str] | None, spool: Path) -> int:
+    clock = SystemClock()
+    worker_id = f"{worker_name()}-{secrets.token_hex(4)}"
+    fetcher = UrlFetcher(FetchLimits(), clock=clock)
+    link = HttpLink(api, key, worker_id, fetcher=fetcher, clock=clock, retry_seconds=120.0)
+    try:
+        try:
+            info = await link.info()
+        except WorkerApiError as exc:
+            typer.echo(f"error: {api} refused the worker: {exc}", err=True)
+            return 1
+        lease = float(info["lease_seconds"])
+        config = AgentConfig(
+            spool_dir=spool,
+            heartbeat_seconds=max(MIN_HEARTBEAT_SECONDS, lease / 3),
+            only_apps=only,
+        )
+        agent = WorkerAgent(link, config)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await agent.start()
+        typer.echo(f"Impasto worker {worker_id} is serving {api}", color=False)
+        log.info("worker_started", worker_id=worker_id, api=api, apps=sorted(only or []))
+        await stop.wait()
+        log.info("worker_stopping", in_flight=agent.in_flight)
+        await agent.stop()
+        return 0
+    finally:
+        await link.aclose()

@@ -1,0 +1,54 @@
+"""Prompt and caption embeddings with all-MiniLM-L6-v2 (numpy, weights from a package)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from impasto.embedders.base import EmbedderUnavailable, Vectors, check_texts, normalise
+from impasto.embedders.minilm import MiniLMTextEncoder, ModelNotAvailable, packaged_model_dir
+
+
+class MiniLMTextEmbedder:
+    """Text only: ``embed_images`` answers ``None``."""
+
+    def __init__(
+        self,
+        encoder: MiniLMTextEncoder | None = None,
+        *,
+        model_dir: Path | None = None,
+        space: str = "minilm-l6-v2@1",
+    ) -> None:
+        self._model_dir = model_dir
+        self._encoder = encoder or MiniLMTextEncoder(model_dir)
+        self._space = space
+
+    @property
+    def space(self) -> str:
+        return self._space
+
+    @property
+    def dimensions(self) -> int:
+        return 384
+
+    @property
+    def encoder(self) -> MiniLMTextEncoder:
+        return self._encoder
+
+    def available(self) -> bool:
+        model_dir = self._model_dir or packaged_model_dir()
+        return model_dir is not None and (model_dir / "model.safetensors").is_file()
+
+    def embed_texts(self, texts: Sequence[str]) -> Vectors:
+        texts = check_texts(texts)
+        if not texts:
+            return np.zeros((0, 384), np.float32)
+        try:
+            return normalise(self._encoder.encode(texts))
+        except ModelNotAvailable as exc:
+            raise EmbedderUnavailable(str(exc)) from exc
+
+    def embed_images(self, images: Sequence[bytes]) -> None:
+        return None

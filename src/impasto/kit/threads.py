@@ -1,0 +1,24 @@
+"""Running blocking work (database transactions) off the event loop, cancel-safely."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+async def in_thread(work: Callable[[], T]) -> T:
+    """``asyncio.to_thread`` that, when cancelled, still waits for the thread to finish.
+
+    A cancelled ``to_thread`` leaves its thread running; if that thread holds a database
+    connection while the engine is disposed (shutdown), the connection is never returned
+    and never closed. Waiting for the (short) transaction to end avoids that.
+    """
+    future = asyncio.ensure_future(asyncio.to_thread(work))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await asyncio.wait([future])
+        raise

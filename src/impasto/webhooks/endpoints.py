@@ -1,0 +1,22 @@
+"""The JWKS that receivers verify webhook signatures with (public, like fal's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from impasto.deps import ContainerDep
+
+router = APIRouter(tags=["Webhooks"], include_in_schema=False)
+
+# Receivers may cache up to 24 h; an hour keeps a rotation visible soon after it happens.
+CACHE_CONTROL = "public, max-age=3600"
+
+
+@router.get("/.well-known/jwks.json")
+@router.get("/rest/.well-known/jwks.json")
+def jwks(container: ContainerDep) -> JSONResponse:
+    document: dict[str, Any] = container.webhooks.keys.jwks()
+    return JSONResponse(document, headers={"Cache-Control": CACHE_CONTROL})

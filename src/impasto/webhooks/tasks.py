@@ -1,0 +1,92 @@
+"""The sender loop: claims due webhooks, POSTs them, records each attempt.
+
+Started by the app's lifespan (``delivering``). It wakes every ``interval`` seconds, or
+at once when this process commits a webhook and calls ``Webhooks.kick``. Every server
+process may run one: claims never overlap (see ``outbox``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from anyio import to_thread
+
+from impasto.kit.logging import get_logger
+from impasto.webhooks.core import Webhooks
+from impasto.webhooks.records import AttemptOutcome, ClaimedDelivery
+
+BATCH = 32  # attempts in flight at once per process
+_log = get_logger(__name__)
+
+
+class WebhookDeliverer:
+    def __init__(self, webhooks: Webhooks, *, batch: int = BATCH) -> None:
+        self._webhooks = webhooks
+        self._batch = batch
+
+    async def deliver_due(self) -> dict[AttemptOutcome, int]:
+        """Claim and attempt every due webhook, batch after batch, until none is due."""
+        outcomes: dict[AttemptOutcome, int] = {}
+        outbox = self._webhooks.outbox
+        while True:
+            claimed = await to_thread.run_sync(outbox.claim_due, self._batch)
+            if not claimed:
+                return outcomes
+            results: list[AttemptOutcome] = []
+            async with anyio.create_task_group() as group:
+                for delivery in claimed:
+                    group.start_soon(self._attempt, delivery, results)
+            for outcome in results:
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+    async def _attempt(self, delivery: ClaimedDelivery, results: list[AttemptOutcome]) -> None:
+        result = await self._webhooks.sender.send(delivery)
+        outcome = await to_thread.run_sync(
+            self._webhooks.outbox.record_attempt, delivery.delivery_id, delivery.attempt, result
+        )
+        results.append(outcome)
+        if outcome is not AttemptOutcome.STALE:
+            self._webhooks.metrics.deliveries.labels(outcome.value).inc()
+        log = _log.info if outcome is AttemptOutcome.DELIVERED else _log.warning
+        log(
+            "webhook.attempt",
+            delivery_id=delivery.delivery_id,
+            request_id=delivery.request_id,
+            attempt=delivery.attempt,
+            outcome=outcome.value,
+            status_code=result.status_code,
+            error=result.error,
+        )
+
+    async def run(self, interval: float) -> None:
+        """Deliver until cancelled; a failed round is logged and the loop goes on."""
+        event = self._webhooks.wakeup.bind()
+        try:
+            while True:
+                event.clear()
+                try:
+                    await self.deliver_due()
+                except Exception:
+                    _log.exception("webhook.delivery_failed")
+                with contextlib.suppress(TimeoutError):
+                    with anyio.fail_after(interval):
+                        await event.wait()
+        finally:
+            self._webhooks.wakeup.unbind()
+
+
+@asynccontextmanager
+async def delivering(webhooks: Webhooks, interval: float) -> AsyncIterator[None]:
+    """Run the sender in the background for the duration of the block (0: not at all)."""
+    if interval <= 0:
+        yield
+        return
+    async with anyio.create_task_group() as group:
+        group.start_soon(WebhookDeliverer(webhooks).run, interval)
+        try:
+            yield
+        finally:
+            group.cancel_scope.cancel()

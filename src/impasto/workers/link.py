@@ -1,0 +1,78 @@
+"""What a worker agent needs from the platform, whether in-process or over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from impasto.runners.spool import SpooledFile
+from impasto.runs.completion import Result
+from impasto.runs.leases import Beat, Claim
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """A deployed app as a worker sees it."""
+
+    app_id: str
+    import_path: str
+    settings: dict[str, Any]
+    endpoint_ids: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AppSpec:
+        return cls(
+            app_id=str(data["app_id"]),
+            import_path=str(data["import_path"]),
+            settings=dict(data["settings"]),
+            endpoint_ids=[str(item) for item in data["endpoint_ids"]],
+            env={str(k): str(v) for k, v in dict(data.get("env") or {}).items()},
+        )
+
+
+class WorkerLink(Protocol):
+    async def apps(self) -> list[AppSpec]: ...
+
+    async def claim(self, app_id: str, limit: int) -> list[Claim]: ...
+
+    async def wait_for_work(self, seconds: float) -> None:
+        """Return when new work may be queued, or after ``seconds``."""
+        ...
+
+    async def wait_for_cancel(self, seconds: float) -> None:
+        """Return when a request in progress may have been cancelled, or after ``seconds``."""
+        ...
+
+    async def heartbeat(self, request_ids: Sequence[str]) -> Beat: ...
+
+    async def report(
+        self, request_id: str, attempt: int, events: Sequence[tuple[str, Any]]
+    ) -> bool: ...
+
+    async def finish(self, request_id: str, attempt: int, result: Result) -> bool: ...
+
+    async def release(self, request_id: str, attempt: int, result: Result) -> bool: ...
+
+    async def store_output(self, claim: Claim, spooled: SpooledFile, path: Path) -> str:
+        """Store a spooled output file for the request's owner; returns its URL."""
+        ...
+
+    async def fetch_input(self, url: str) -> bytes:
+        """An input file an app asked for (by http(s) URL), fetched safely."""
+        ...
+
+    async def set_loaded(self, app_id: str, loaded: bool) -> None: ...
+
+    def wake(self) -> None:
+        """A slot freed up: end the current ``wait_for_work`` early."""
+        ...
+
+    def close(self) -> None:
+        """Release what the link holds; the agent has stopped."""
+        ...

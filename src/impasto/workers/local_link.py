@@ -1,0 +1,157 @@
+"""``LocalLink``: the embedded worker's way to the queue, straight to the database.
+
+Every call is one short transaction in a worker thread (the database layer is sync);
+wake-ups come from the in-process notifier instead of polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from impasto.catalog.service import CatalogService
+from impasto.files.acl import parse_lifecycle
+from impasto.files.core import FilesCore
+from impasto.files.fetch import UrlFetcher
+from impasto.files.service import FileService
+from impasto.files.urls import file_url
+from impasto.kit.db import Database
+from impasto.kit.threads import in_thread
+from impasto.runners.spool import SpooledFile
+from impasto.runs.apps import AppRegistry, endpoint_ids_of
+from impasto.runs.completion import Result
+from impasto.runs.leases import Beat, Claim, LeaseService
+from impasto.runs.notifier import CANCEL_TOPIC, WORK_TOPIC, Subscription
+from impasto.runs.service import RunDeps
+from impasto.workers.link import AppSpec
+
+T = TypeVar("T")
+READ_BLOCK = 1 << 20
+
+
+class LocalLink:
+    def __init__(
+        self,
+        worker_id: str,
+        database: Database,
+        deps: RunDeps,
+        files: FilesCore,
+        fetcher: UrlFetcher,
+    ) -> None:
+        self.worker_id = worker_id
+        self._database = database
+        self._deps = deps
+        self._files = files
+        self._fetcher = fetcher
+        self._subscriptions = contextlib.ExitStack()
+        self._open: dict[str, Subscription] = {}
+
+    async def _db(self, work: Callable[[Session], T], *, write: bool = True) -> T:
+        def run() -> T:
+            with self._database.session(write=write) as session:
+                return work(session)
+
+        return await in_thread(run)
+
+    async def apps(self) -> list[AppSpec]:
+        def work(session: Session) -> list[AppSpec]:
+            registry = AppRegistry(session, self._deps.clock, operator=self._deps.operator)
+            return [
+                AppSpec(
+                    app_id=app.app_id,
+                    import_path=app.import_path,
+                    settings=dict(app.manifest.get("settings") or {}),
+                    endpoint_ids=endpoint_ids_of(app),
+                    env=dict(app.env or {}),
+                )
+                for app in registry.list()
+            ]
+
+        return await self._db(work, write=False)
+
+    async def claim(self, app_id: str, limit: int) -> list[Claim]:
+        return await self._db(lambda s: self._leases(s).claim(self.worker_id, app_id, limit))
+
+    async def wait_for_work(self, seconds: float) -> None:
+        await self._subscription(WORK_TOPIC).wait(seconds)
+
+    async def wait_for_cancel(self, seconds: float) -> None:
+        await self._subscription(CANCEL_TOPIC).wait(seconds)
+
+    def wake(self) -> None:
+        self._deps.notifier.notify(WORK_TOPIC)
+
+    def close(self) -> None:
+        self._subscriptions.close()
+
+    def _subscription(self, topic: str) -> Subscription:
+        # Held for the agent's life: a wake-up sent while the agent is busy is kept for
+        # its next wait instead of being lost.
+        found = self._open.get(topic)
+        if found is None:
+            found = self._open[topic] = self._subscriptions.enter_context(
+                self._deps.notifier.subscribe(topic)
+            )
+        return found
+
+    async def heartbeat(self, request_ids: Sequence[str]) -> Beat:
+        ids = list(request_ids)
+        return await self._db(lambda s: self._leases(s).heartbeat(self.worker_id, ids))
+
+    async def report(
+        self, request_id: str, attempt: int, events: Sequence[tuple[str, Any]]
+    ) -> bool:
+        items = list(events)
+        return await self._db(
+            lambda s: self._leases(s).report(self.worker_id, request_id, attempt, items)
+        )
+
+    async def finish(self, request_id: str, attempt: int, result: Result) -> bool:
+        return await self._db(
+            lambda s: self._leases(s).finish(self.worker_id, request_id, attempt, result)
+        )
+
+    async def release(self, request_id: str, attempt: int, result: Result) -> bool:
+        return await self._db(
+            lambda s: self._leases(s).release(self.worker_id, request_id, attempt, result)
+        )
+
+    async def store_output(self, claim: Claim, spooled: SpooledFile, path: Path) -> str:
+        lifecycle = parse_lifecycle(claim.headers.get("x-fal-object-lifecycle-preference"))
+        view = await FileService(self._files).upload(
+            claim.owner,
+            _read_file(path),
+            content_type=spooled.content_type,
+            file_name=spooled.file_name,
+            lifecycle=lifecycle,
+            expected_length=spooled.size,
+        )
+        return file_url(claim.base_url, view.file_id, view.file_name)
+
+    async def fetch_input(self, url: str) -> bytes:
+        async with self._fetcher.open(url) as body:
+            return b"".join([chunk async for chunk in body.aiter_bytes()])
+
+    async def set_loaded(self, app_id: str, loaded: bool) -> None:
+        def work(session: Session) -> None:
+            registry = AppRegistry(session, self._deps.clock, operator=self._deps.operator)
+            app = registry.get(app_id)
+            catalog = CatalogService(session, self._deps.clock, operator=self._deps.operator)
+            for endpoint_id in endpoint_ids_of(app):
+                catalog.set_loaded(endpoint_id, loaded)
+
+        await self._db(work)
+
+    def _leases(self, session: Session) -> LeaseService:
+        return LeaseService(session, self._deps)
+
+
+async def _read_file(path: Path) -> AsyncIterator[bytes]:
+    with path.open("rb") as handle:
+        while block := await asyncio.to_thread(handle.read, READ_BLOCK):
+            yield block

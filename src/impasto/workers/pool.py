@@ -1,0 +1,136 @@
+"""The runners of one app on this machine: started on demand, stopped when idle.
+
+Capacity is fal's: up to ``max_concurrency`` runner processes, each serving up to
+``max_multiplexing`` requests at once; ``min_concurrency`` runners are kept warm and the
+others stop after ``keep_alive`` idle seconds. A request with a runner hint goes to the
+runner that last served that hint while it lives (session affinity).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from impasto.kit.logging import get_logger
+from impasto.runners.handle import FileResolver, RunnerHandle, RunnerSpec
+from impasto.workers.link import AppSpec
+
+logger = get_logger("impasto.workers")
+
+
+class AppPool:
+    def __init__(
+        self,
+        app: AppSpec,
+        spool_root: Path,
+        resolver: FileResolver,
+        on_loaded: Callable[[bool], None],
+    ) -> None:
+        self.app = app
+        self._spool = spool_root
+        self._resolver = resolver
+        self._on_loaded = on_loaded
+        self._runners: list[RunnerHandle] = []
+        self._idle_since: dict[int, float] = {}
+        self._hints: dict[str, RunnerHandle] = {}
+        self._starting = 0
+        self._lock = asyncio.Lock()
+        self.assigned = 0  # requests claimed for this app and not yet answered
+        settings = app.settings
+        self.max_runners = max(1, int(settings.get("max_concurrency") or 1))
+        self.min_runners = int(settings.get("min_concurrency") or 0)
+        self.per_runner = max(1, int(settings.get("max_multiplexing") or 1))
+        self.keep_alive = float(settings.get("keep_alive") or 0)
+        self.startup_timeout = float(settings.get("startup_timeout") or 900)
+
+    @property
+    def capacity(self) -> int:
+        return self.max_runners * self.per_runner
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.assigned)
+
+    @property
+    def loaded(self) -> bool:
+        return any(runner.alive for runner in self._runners)
+
+    async def acquire(self, hint: str | None) -> RunnerHandle:
+        """A live runner with a free slot, starting one if none has room."""
+        async with self._lock:
+            self._drop_dead()
+            if hint is not None:
+                pinned = self._hints.get(hint)
+                if pinned is not None and pinned.alive and pinned.free_slots > 0:
+                    return pinned
+            for runner in self._runners:
+                if runner.free_slots > 0:
+                    return self._pin(runner, hint)
+            if len(self._runners) < self.max_runners:
+                return self._pin(await self._start(), hint)
+        # Every runner is busy: wait for the least loaded one.
+        return self._pin(min(self._runners, key=lambda r: r.in_flight), hint)
+
+    async def warm(self) -> None:
+        async with self._lock:
+            self._drop_dead()
+            while len(self._runners) < self.min_runners:
+                await self._start()
+
+    async def trim(self, now: float) -> None:
+        """Stop runners idle longer than ``keep_alive``, keeping ``min_concurrency``."""
+        async with self._lock:
+            self._drop_dead()
+            for runner in list(self._runners):
+                if runner.in_flight:
+                    self._idle_since.pop(id(runner), None)
+                    continue
+                since = self._idle_since.setdefault(id(runner), now)
+                if now - since >= self.keep_alive and len(self._runners) > self.min_runners:
+                    self._runners.remove(runner)
+                    self._idle_since.pop(id(runner), None)
+                    await runner.stop()
+            if not self._runners:
+                self._on_loaded(False)
+
+    async def close(self) -> None:
+        async with self._lock:
+            runners, self._runners = self._runners, []
+        await asyncio.gather(*(runner.stop() for runner in runners), return_exceptions=True)
+        if runners:
+            self._on_loaded(False)
+
+    async def _start(self) -> RunnerHandle:
+        spec = RunnerSpec(
+            app=self.app.import_path,
+            spool_dir=self._spool,
+            startup_timeout=self.startup_timeout,
+            env=self.app.env,
+        )
+        was_loaded = self.loaded
+        runner = await RunnerHandle.start(spec, resolver=self._resolver)
+        self._runners.append(runner)
+        logger.info("runner_started", app=self.app.app_id, pid=runner.pid)
+        if not was_loaded:
+            self._on_loaded(True)
+        return runner
+
+    def _pin(self, runner: RunnerHandle, hint: str | None) -> RunnerHandle:
+        if hint is not None:
+            self._hints[hint] = runner
+        return runner
+
+    def _drop_dead(self) -> None:
+        dead = [runner for runner in self._runners if not runner.alive]
+        for runner in dead:
+            self._runners.remove(runner)
+            logger.warning(
+                "runner_exited",
+                app=self.app.app_id,
+                pid=runner.pid,
+                returncode=runner.returncode,
+                output=list(runner.output_tail)[-5:],
+            )
+        if dead:
+            self._hints = {h: r for h, r in self._hints.items() if r.alive}

@@ -1,0 +1,67 @@
+"""Weighted reciprocal rank fusion and the exact vector leg, with a tiny embedder."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from impasto.assets.ingest import mentions
+from impasto.assets.legs import LegHit, LegResult, SearchInput, fuse
+from impasto.assets.media import media_type_for
+from impasto.assets.runs import file_refs, prompt_of
+from impasto.assets.vectors import ExactVectorLeg
+
+
+class LetterEmbedder:
+    """Counts of a, b and c for text, (width, height, 1) for images: nearness on purpose."""
+
+    space = "letters"
+    dimensions = 3
+
+    def embed_texts(self, texts: Sequence[str]) -> NDArray[Any]:
+        return np.array([[t.count("a"), t.count("b"), t.count("c")] for t in texts], "float32")
+
+    def embed_images(self, images: Sequence[bytes]) -> NDArray[Any] | None:
+        sizes = [Image.open(io.BytesIO(data)).size for data in images]
+        return np.array([[w, h, 1] for w, h in sizes], "float32")
+
+
+def test_fusion_rewards_agreement_and_weights() -> None:
+    keyword = LegResult([LegHit(1), LegHit(2), LegHit(3)])
+    vector = LegResult([LegHit(3, 0.9), LegHit(2, 0.5)])
+    fused = fuse([(0.4, keyword), (0.6, vector)])
+    assert [f.asset_pk for f in fused] == [3, 2, 1]
+    assert fused[0].similarity == 0.9
+    assert fused[2].similarity is None
+    # Keyword alone: its order is kept.
+    assert [f.asset_pk for f in fuse([(0.4, keyword)])] == [1, 2, 3]
+
+
+def test_vector_leg_query_and_visual_input() -> None:
+    leg = ExactVectorLeg(LetterEmbedder())
+    target = leg.query_vector(SearchInput(text="aab"))
+    assert target is not None
+    assert np.isclose(np.linalg.norm(target), 1.0)
+    assert leg.accepts(SearchInput(stored={"letters": [[1.0, 0.0, 0.0]]}))
+    assert not leg.accepts(SearchInput(stored={"other": [[1.0]]}))
+    frames = leg.query_vector(SearchInput(stored={"letters": [[1, 0, 0], [0, 1, 0]]}))
+    assert frames is not None
+    assert np.allclose(frames, np.array([1, 1, 0]) / np.sqrt(2))
+
+
+def test_file_refs_prompts_mentions_and_media_types() -> None:
+    url = "http://h/files/b/abc/x.png"
+    payload = {"images": [{"url": url, "width": 4}], "ref": url, "other": "text"}
+    refs = list(file_refs(payload))
+    assert [r.url for r in refs] == [url, url]
+    assert refs[0].width == 4
+    assert prompt_of({"negative_prompt": "no", "text_prompt": "yes"}) == "yes"
+    assert mentions("@Alice meets @bob. and @alice, mail a@b.c") == ["alice", "bob"]
+    assert media_type_for("image/png") == "image"
+    assert media_type_for("application/octet-stream", "mesh.glb") == "3d"
+    assert media_type_for("application/json") is None
