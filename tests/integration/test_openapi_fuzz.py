@@ -54,6 +54,9 @@ CONFORMANCE = [
 # and the Authorization header it negates is replaced by the caller's key.
 FREE_FORM = {"expand", "cursor", "endpoint_id", "q", "category", "Idempotency-Key", "Authorization"}
 
+# Every documented operation, several examples each: minutes, not the default two.
+pytestmark = pytest.mark.timeout(1800)
+
 
 @pytest.fixture(autouse=True)
 def _captured_logs() -> Iterator[None]:
@@ -107,6 +110,13 @@ def _acceptance_expected(case: FuzzCase) -> bool:
     upload from must be reachable and a body to unzip must be a ZIP archive."""
     query = case.query or {}
     if "cursor" in query or str(query.get("unzip")).lower() == "true":
+        return False
+    # Request search takes one search input and one API-request filter (spec: exclusive).
+    searched = [n for n in ("query", "image_url", "video_url") if str(query.get(n) or "").strip()]
+    if len(searched) > 1 or (
+        str(query.get("exclude_api_requests")).lower() == "true"
+        and str(query.get("only_api_requests")).lower() == "true"
+    ):
         return False
     if case.operation.definition.raw.get("operationId") == "serverlessUploadFromUrl":
         return False
