@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 TIMEOUT = 60.0
-LISTENING = re.compile(r"Impasto is listening on (http://\S+)")
+LISTENING = re.compile(r"Impasto is listening on (https?://\S+)")
 SERVING = re.compile(r"Impasto worker (\S+) is serving")
 HERE = Path(__file__).parent
 
@@ -56,8 +56,8 @@ class Processes:
             "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
         }
 
-    def serve(self, **env: str) -> Process:
-        process = self._start(["serve", "--port", "0"], env, LISTENING)
+    def serve(self, *args: str, **env: str) -> Process:
+        process = self._start(["serve", "--port", "0", *args], env, LISTENING)
         process.url = LISTENING.search(process.stdout[-1]).group(1)  # type: ignore[union-attr]
         return process
 

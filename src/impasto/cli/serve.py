@@ -18,6 +18,7 @@ from impasto.keys.service import KeyService
 from impasto.kit.db.migrate import upgrade
 from impasto.kit.instance_lock import InstanceLock, InstanceLocked
 from impasto.kit.logging import configure_logging, get_logger
+from impasto.kit.tls import ensure_certificate
 
 log = get_logger("impasto.serve")
 
@@ -28,6 +29,14 @@ def serve(
         None
     ),
     data_dir: DataDirOption = None,
+    tls: Annotated[
+        bool,
+        typer.Option(
+            "--tls",
+            help="Serve HTTPS with a self-signed certificate kept in the data dir "
+            "(tls-cert.pem; point SSL_CERT_FILE at it)",
+        ),
+    ] = False,
 ) -> None:
     """Run the API server (and, on the embedded default, everything else) in one process."""
     settings = load_settings(host=host, port=port, data_dir=data_dir)
@@ -52,6 +61,7 @@ def serve(
                 "it is shown only this once:"
             )
             typer.echo(f"  {credential}")
+        cert = ensure_certificate(settings.data_dir, settings.host) if tls else None
         server = uvicorn.Server(
             uvicorn.Config(
                 create_app(settings, container),
@@ -59,12 +69,17 @@ def serve(
                 access_log=False,
                 lifespan="on",
                 timeout_graceful_shutdown=10,
+                ssl_certfile=str(cert[0]) if cert else None,
+                ssl_keyfile=str(cert[1]) if cert else None,
             )
         )
         _route_signals_to(server)
         bound_host, bound_port = sock.getsockname()[:2]
         url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
-        typer.echo(f"Impasto is listening on http://{url_host}:{bound_port}", color=False)
+        scheme = "https" if cert else "http"
+        typer.echo(f"Impasto is listening on {scheme}://{url_host}:{bound_port}", color=False)
+        if cert:
+            typer.echo(f"TLS certificate (for SSL_CERT_FILE): {cert[0]}", color=False)
         log.info("serving", host=bound_host, port=bound_port, database=container.database.dialect)
         server.run(sockets=[sock])
     finally:
