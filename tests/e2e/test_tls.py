@@ -32,7 +32,8 @@ def test_fal_client_reaches_a_tls_server_by_environment_only(tmp_path: Path) -> 
         cert = tmp_path / "data" / "tls-cert.pem"
         assert oct(((tmp_path / "data" / "tls-key.pem").stat().st_mode) & 0o777) == "0o600"
         # Plain https with the certificate trusted, and nothing else.
-        assert httpx.get(f"{server.url}/health", verify=ssl.create_default_context(cafile=cert)).status_code == 200
+        trusted = ssl.create_default_context(cafile=cert)
+        assert httpx.get(f"{server.url}/health", verify=trusted).status_code == 200
         host = server.url.removeprefix("https://")
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("FAL_", "IMPASTO_"))},

@@ -189,6 +189,12 @@ class CatalogService:
     def get_visible(self, viewer: str | None, endpoint_id: str) -> CatalogEntry:
         return self._visible(viewer, endpoint_id)
 
+    def may_call(self, caller: str, endpoint_id: str) -> bool:
+        """Whether ``caller`` may run the endpoint: the rule of ``visible`` for one id,
+        as one primary-key read (this is on every submit's path)."""
+        entry = self._repo.get(endpoint_id)
+        return entry is not None and self._may_see(caller, entry)
+
     def favorites_of(self, viewer: str | None, entries: Sequence[CatalogEntry]) -> set[int]:
         if viewer is None:
             return set()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from impasto.models import RequestRecord, RunEvent
@@ -63,8 +64,8 @@ class LeaseService:
         self._repo = RunRepository(session)
 
     def claim(self, worker: str, app_id: str, limit: int) -> list[Claim]:
+        """Requests past their start deadline are left to the reaper, which fails them."""
         now = self._deps.clock.now()
-        self._expire_starts(now, [app_id])
         if limit <= 0:
             return []
         rows = self._repo.claim(app_id, worker, limit, now, self._lease_until(now))
@@ -181,7 +182,7 @@ class LeaseService:
         return now + timedelta(seconds=self._deps.policy.lease_seconds)
 
 
-def _claim(row: RequestRecord) -> Claim:
+def _claim(row: Row[Any] | RequestRecord) -> Claim:
     return Claim(
         request_id=row.request_id,
         app_id=row.app_id,

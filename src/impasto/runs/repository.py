@@ -11,11 +11,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Row, Table, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from impasto.models import DeployedApp, RequestRecord, RunEvent
 
+CLAIM_COLUMNS = (
+    "request_id",
+    "app_id",
+    "endpoint_id",
+    "path",
+    "input",
+    "attempts",
+    "headers",
+    "runner_hint",
+    "owner",
+    "base_url",
+    "priority",
+)
 IN_QUEUE = "IN_QUEUE"
 IN_PROGRESS = "IN_PROGRESS"
 COMPLETED = "COMPLETED"
@@ -72,38 +85,46 @@ class RunRepository:
 
     def claim(
         self, app_id: str, worker: str, limit: int, now: datetime, lease_until: datetime
-    ) -> list[RequestRecord]:
-        """Move up to ``limit`` of the app's oldest queued requests to IN_PROGRESS."""
+    ) -> list[Row[Any]]:
+        """Move up to ``limit`` of the app's oldest queued requests to IN_PROGRESS.
+
+        One ``UPDATE ... WHERE id IN (pick) RETURNING`` in Core: the claim is the queue's
+        hot path, and one statement is a third of the round trips of select-update-select.
+        """
+        table = RequestRecord.__table__
+        assert isinstance(table, Table)
         pick = (
-            select(RequestRecord.request_id)
-            .where(RequestRecord.app_id == app_id, RequestRecord.status == IN_QUEUE)
-            .order_by(RequestRecord.priority, RequestRecord.request_id)
+            select(table.c.request_id)
+            .where(
+                table.c.app_id == app_id,
+                table.c.status == IN_QUEUE,
+                or_(table.c.start_deadline.is_(None), table.c.start_deadline >= now),
+            )
+            .order_by(table.c.priority, table.c.request_id)
             .limit(limit)
         )
         if self._postgres:
             pick = pick.with_for_update(skip_locked=True)
-        ids = list(self.session.scalars(pick))
-        if not ids:
-            return []
-        self.session.execute(
-            update(RequestRecord)
-            .where(RequestRecord.request_id.in_(ids), RequestRecord.status == IN_QUEUE)
+        claimed = (
+            update(table)
+            .where(table.c.request_id.in_(pick.scalar_subquery()))
             .values(
                 status=IN_PROGRESS,
                 lease_owner=worker,
                 lease_expires_at=lease_until,
-                attempts=RequestRecord.attempts + 1,
-                started_at=func.coalesce(RequestRecord.started_at, now),
+                attempts=table.c.attempts + 1,
+                started_at=func.coalesce(table.c.started_at, now),
             )
-            .execution_options(synchronize_session=False)
+            .returning(*(table.c[name] for name in CLAIM_COLUMNS))
         )
-        rows = self.session.scalars(
-            select(RequestRecord)
-            .where(RequestRecord.request_id.in_(ids))
-            .order_by(RequestRecord.priority, RequestRecord.request_id)
-            .execution_options(populate_existing=True)
+        rows = list(self.session.connection().execute(claimed))
+        return sorted(rows, key=lambda row: (row.priority, row.request_id))
+
+    def has_queued(self, app_id: str) -> bool:
+        stmt = select(RequestRecord.request_id).where(
+            RequestRecord.app_id == app_id, RequestRecord.status == IN_QUEUE
         )
-        return [row for row in rows if row.lease_owner == worker and row.status == IN_PROGRESS]
+        return self.session.scalar(stmt.limit(1)) is not None
 
     def held(self, worker: str, request_ids: Sequence[str]) -> list[RequestRecord]:
         if not request_ids:
@@ -227,7 +248,3 @@ class RunRepository:
 
     def flush(self) -> None:
         self.session.flush()
-
-
-def record_values(record: RequestRecord) -> dict[str, Any]:
-    return {column.key: getattr(record, column.key) for column in RequestRecord.__table__.columns}

@@ -184,7 +184,7 @@ class RunService:
         registry = AppRegistry(self._session, self._deps.clock, operator=self._deps.operator)
         target = registry.resolve(endpoint_path)
         catalog = CatalogService(self._session, self._deps.clock, operator=self._deps.operator)
-        if not catalog.visible(caller.owner, [target.endpoint_id]):
+        if not catalog.may_call(caller.owner, target.endpoint_id):
             # A private app of another owner is as invisible here as in the catalog.
             raise NotFound(f"Application {target.app.app_id} not found")
         return target

@@ -95,27 +95,30 @@ class WorkerAgent:
     async def _claim_loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                claimed = await self._claim_round()
+                more = await self._claim_round()
             except Exception:
                 logger.exception("claim_round_failed")
-                claimed = 0
-            if not claimed:
+                more = False
+            if not more:
                 await self._link.wait_for_work(self._config.poll_seconds)
 
-    async def _claim_round(self) -> int:
+    async def _claim_round(self) -> bool:
+        """Claim for every app with free slots; True if some app may have more waiting
+        (it got all it asked for), so the next round should not wait."""
         await self._refresh_apps()
-        claimed = 0
+        more = False
         for pool in list(self._pools.values()):
             await pool.trim(time.monotonic())
-            if pool.free <= 0:
+            wanted = pool.free
+            if wanted <= 0:
                 continue
-            claims = await self._link.claim(pool.app.app_id, pool.free)
+            claims = await self._link.claim(pool.app.app_id, wanted)
             for claim in claims:
                 pool.assigned += 1
                 task = asyncio.create_task(self._execute(pool, claim))
                 self._running[claim.request_id] = (claim, pool, task)
-            claimed += len(claims)
-        return claimed
+            more = more or len(claims) == wanted
+        return more
 
     async def _refresh_apps(self) -> None:
         now = time.monotonic()
@@ -175,10 +178,12 @@ class WorkerAgent:
             with contextlib.suppress(Exception):
                 await self._link.finish(claim.request_id, claim.attempt, result)
         finally:
+            was_full = pool.free == 0
             pool.assigned -= 1
             self._running.pop(claim.request_id, None)
             self._runners.pop(claim.request_id, None)
-            self._link.wake()
+            if was_full:  # requests may be waiting for this slot
+                self._link.wake()
 
     async def _run(self, pool: AppPool, claim: Claim, log: Any) -> None:
         try:

@@ -27,6 +27,7 @@ from impasto.runs.apps import AppRegistry, endpoint_ids_of
 from impasto.runs.completion import Result
 from impasto.runs.leases import Beat, Claim, LeaseService
 from impasto.runs.notifier import CANCEL_TOPIC, WORK_TOPIC, Subscription
+from impasto.runs.repository import RunRepository
 from impasto.runs.service import RunDeps
 from impasto.workers.link import AppSpec
 
@@ -75,6 +76,9 @@ class LocalLink:
         return await self._db(work, write=False)
 
     async def claim(self, app_id: str, limit: int) -> list[Claim]:
+        # A read first: most rounds find nothing, and reads do not queue for the writer.
+        if not await self._db(lambda s: RunRepository(s).has_queued(app_id), write=False):
+            return []
         return await self._db(lambda s: self._leases(s).claim(self.worker_id, app_id, limit))
 
     async def wait_for_work(self, seconds: float) -> None:

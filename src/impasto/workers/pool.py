@@ -31,10 +31,10 @@ class AppPool:
         self._spool = spool_root
         self._resolver = resolver
         self._on_loaded = on_loaded
+        self._reported_loaded: bool | None = None
         self._runners: list[RunnerHandle] = []
         self._idle_since: dict[int, float] = {}
         self._hints: dict[str, RunnerHandle] = {}
-        self._starting = 0
         self._lock = asyncio.Lock()
         self.assigned = 0  # requests claimed for this app and not yet answered
         settings = app.settings
@@ -92,14 +92,14 @@ class AppPool:
                     self._idle_since.pop(id(runner), None)
                     await runner.stop()
             if not self._runners:
-                self._on_loaded(False)
+                self._report_loaded(False)
 
     async def close(self) -> None:
         async with self._lock:
             runners, self._runners = self._runners, []
         await asyncio.gather(*(runner.stop() for runner in runners), return_exceptions=True)
         if runners:
-            self._on_loaded(False)
+            self._report_loaded(False)
 
     async def _start(self) -> RunnerHandle:
         spec = RunnerSpec(
@@ -108,13 +108,17 @@ class AppPool:
             startup_timeout=self.startup_timeout,
             env=self.app.env,
         )
-        was_loaded = self.loaded
         runner = await RunnerHandle.start(spec, resolver=self._resolver)
         self._runners.append(runner)
         logger.info("runner_started", app=self.app.app_id, pid=runner.pid)
-        if not was_loaded:
-            self._on_loaded(True)
+        self._report_loaded(True)
         return runner
+
+    def _report_loaded(self, loaded: bool) -> None:
+        """Tell the catalog on changes only: each report is a write transaction."""
+        if loaded != self._reported_loaded:
+            self._reported_loaded = loaded
+            self._on_loaded(loaded)
 
     def _pin(self, runner: RunnerHandle, hint: str | None) -> RunnerHandle:
         if hint is not None:
