@@ -73,7 +73,9 @@ def timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def start_server(data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
+def start_server(
+    data_dir: Path, database_url: str | None = None
+) -> tuple[subprocess.Popen[str], str, str]:
     env = {
         **os.environ,
         "IMPASTO_MAX_UPLOAD_BYTES": str(1 << 40),
@@ -81,6 +83,8 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
         "IMPASTO_LOG_LEVEL": "warning",
         "NO_PROXY": "127.0.0.1",
     }
+    if database_url:
+        env["IMPASTO_DATABASE_URL"] = database_url
     command = [sys.executable, "-m", "impasto", "serve", "--port", "0", "--data-dir", str(data_dir)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)  # noqa: S603
     assert server.stdout is not None

@@ -9,21 +9,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
+from bench.catalog.servers import postgres
 from bench.files.__main__ import start_server
 from impasto.apps.debug import DebugApp
+from impasto.catalog.repository import CatalogRepository
+from impasto.config import Settings
+from impasto.container import build_container
+from impasto.kit.db.migrate import upgrade
 from impasto.runners import RunnerHandle, RunnerSpec
 from impasto.runners.local import LocalRunner
 from impasto.runners.request_run import RunRequest
+from impasto.runs.completion import Result
+from impasto.runs.leases import LeaseService
+from impasto.runs.options import SubmitOptions
+from impasto.runs.service import Caller, RunService
+from impasto.runs.tasks import deploy_configured_apps
 
 APP = "impasto/debug"
 
@@ -33,8 +44,12 @@ def pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def summary(samples: list[float]) -> tuple[float, float]:
-    return statistics.median(samples) * 1000, pct(samples, 0.95) * 1000
+def summary(samples: list[float]) -> tuple[float, float, float]:
+    return (
+        statistics.median(samples) * 1000,
+        pct(samples, 0.95) * 1000,
+        pct(samples, 0.99) * 1000,
+    )
 
 
 async def timed_async(call: Callable[[], Awaitable[object]], n: int) -> list[float]:
@@ -86,8 +101,49 @@ async def floors(n: int, total: int, clients: int, spool: Path) -> dict[str, tup
     return {"RunnerHandle": (*handle_lat, handle_tp), "LocalRunner": (*local_lat, local_tp)}
 
 
-def through_api(n: int, total: int, clients: int, data_dir: Path) -> dict[str, tuple[float, ...]]:
-    server, address, credential = start_server(data_dir)
+def raw_ceiling(n: int, database_url: str, data_dir: Path) -> tuple[float, ...]:
+    """The queue's own SQL, in-process, no HTTP and no runner: submit, claim and complete
+    one request per loop, each step its own transaction as in the server."""
+    settings = Settings(
+        data_dir=data_dir, database_url=database_url, log_level="warning", builtin_apps=True
+    )
+    container = build_container(settings)
+    try:
+        upgrade(container.database)
+        deploy_configured_apps(settings, container.database, container.runs)
+        caller = Caller(owner="bench")
+        with container.database.session(write=True) as session:
+            CatalogRepository(session).ensure_account("bench", container.clock.now())
+
+        def once() -> None:
+            with container.database.session(write=True) as session:
+                RunService(session, container.runs).submit(
+                    caller, APP, {}, SubmitOptions(), mode="queue", base_url="http://bench"
+                )
+            with container.database.session(write=True) as session:
+                [claim] = LeaseService(session, container.runs).claim("bench", APP, 1)
+            with container.database.session(write=True) as session:
+                done = Result(status_code=200, body={"payload": None, "attempt": 1})
+                LeaseService(session, container.runs).finish(
+                    "bench", claim.request_id, claim.attempt, done
+                )
+
+        for _ in range(20):
+            once()
+        samples = []
+        for _ in range(n):
+            start = time.perf_counter()
+            once()
+            samples.append(time.perf_counter() - start)
+        return (*summary(samples), 1 / statistics.mean(samples))
+    finally:
+        container.close()
+
+
+def through_api(
+    n: int, total: int, clients: int, data_dir: Path, database_url: str | None
+) -> dict[str, tuple[float, ...]]:
+    server, address, credential = start_server(data_dir, database_url)
     headers = {"Authorization": f"Key {credential}"}
     try:
         with httpx.Client(base_url=address, headers=headers, timeout=120) as client:
@@ -120,7 +176,7 @@ def through_api(n: int, total: int, clients: int, data_dir: Path) -> dict[str, t
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {"/run": (*run_lat, run_tp), "/queue (submit, poll 5 ms)": (*queue_lat, float("nan"))}
+    return {"/run": (*run_lat, run_tp), "/queue (poll 5 ms)": (*queue_lat, float("nan"))}
 
 
 def main() -> None:
@@ -128,17 +184,36 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200, help="sequential requests per latency figure")
     parser.add_argument("--total", type=int, default=400, help="requests per throughput figure")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma separated")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="impasto-bench-queue-") as scratch:
         root = Path(scratch)
         rows = asyncio.run(floors(args.n, args.total, args.clients, root / "spool"))
-        rows.update(through_api(args.n, args.total, args.clients, root / "data"))
-    base_p50, _, base_tp = rows["RunnerHandle"]
+        for database in args.databases.split(","):
+            with _database(database, root / database) as url:
+                api = through_api(args.n, args.total, args.clients, root / f"{database}-api", url)
+                rows.update({f"{name} [{database}]": row for name, row in api.items()})
+                rows[f"raw SQL ceiling [{database}]"] = raw_ceiling(
+                    args.n, url or f"sqlite:///{root / database}-raw.db", root / f"{database}-raw"
+                )
+    base_p50, *_, base_tp = rows["RunnerHandle"]
     out = sys.stdout
-    out.write(f"{'path':<28}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'p50 x':>8}{'req/s x':>9}\n")
-    for name, (p50, p95, tp) in rows.items():
+    heads = f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>9}{'p50 x':>8}{'req/s x':>9}"
+    out.write(f"{'path':<34}{heads}\n")
+    for name, (p50, p95, p99, tp) in rows.items():
         ratios = f"{p50 / base_p50:>8.1f}{tp / base_tp:>9.2f}"
-        out.write(f"{name:<28}{p50:>9.2f}{p95:>9.2f}{tp:>9.0f}{ratios}\n")
+        out.write(f"{name:<34}{p50:>9.2f}{p95:>9.2f}{p99:>9.2f}{tp:>9.0f}{ratios}\n")
+
+
+@contextlib.contextmanager
+def _database(name: str, directory: Path) -> Iterator[str | None]:
+    if name == "sqlite":
+        yield None
+    elif name == "postgresql":
+        with postgres(directory) as url:
+            yield url
+    else:
+        raise SystemExit(f"unknown database {name!r}: use sqlite or postgresql")
 
 
 if __name__ == "__main__":
