@@ -35,6 +35,7 @@ from impasto.runs.run_endpoints import router as run_router
 from impasto.runs.tasks import deploy_configured_apps, reaping
 from impasto.runs.worker_endpoints import router as worker_router
 from impasto.runs.ws_endpoints import router as ws_router
+from impasto.scenario.asset_endpoints import router as scenario_assets_router
 from impasto.scenario.endpoints import router as scenario_router
 from impasto.webhooks.endpoints import router as webhooks_router
 from impasto.webhooks.tasks import delivering
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                         container.object_store,
                         container.clock,
                         container.asset_embedders,
+                        container.ids,
                     ),
                     settings.assets_index_interval_seconds,
                 ),
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(assets_router)
     app.include_router(catalog_admin_router)
     app.include_router(scenario_router)
+    app.include_router(scenario_assets_router)
     app.include_router(files_storage_router)
     app.include_router(files_platform_router)
     app.include_router(files_rest_router)

@@ -47,11 +47,7 @@ def thumbnail(data: bytes) -> bytes | None:
                 if image.width * image.height > MAX_PIXELS:
                     return None
                 image.seek(0)
-                image.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
-                converted = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-                out = io.BytesIO()
-                converted.save(out, format="WEBP", quality=80)
-                return out.getvalue()
+                return webp_thumbnail(image)
     except (
         UnidentifiedImageError,
         OSError,
@@ -61,6 +57,15 @@ def thumbnail(data: bytes) -> bytes | None:
         EOFError,
     ):
         return None
+
+
+def webp_thumbnail(image: Image.Image) -> bytes:
+    """``image`` shrunk to ``THUMBNAIL_EDGE`` on its long side, as WebP bytes."""
+    image.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
+    converted = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    out = io.BytesIO()
+    converted.save(out, format="WEBP", quality=80)
+    return out.getvalue()
 
 
 def title_for(file_name: str) -> str:

@@ -48,6 +48,7 @@ class AssetView:
     duration: float | None = None
     file_name: str = ""
     owner: str = ""
+    updated_at: datetime | None = None
 
 
 def asset_url(asset: Asset, base: str) -> str | None:
@@ -94,6 +95,7 @@ def asset_views(
             duration=a.duration,
             file_name=a.file_name,
             owner=a.owner,
+            updated_at=a.updated_at,
         )
         for a in assets
     ]

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
+from impasto.catalog import walk
+from impasto.catalog.cards import ModelCard, card, cards_statement
 from impasto.catalog.keyset import order_by, sort_after
 from impasto.catalog.search import SearchQuery, low_field_ceiling, ranked_ids
 from impasto.models import (
@@ -55,6 +57,13 @@ class CatalogRepository:
             return {}
         rows = self._session.scalars(select(CatalogEntry).where(CatalogEntry.id.in_(list(ids))))
         return {row.id: row for row in rows}
+
+    def cards(self, ids: Sequence[int], viewer: str | None) -> dict[int, ModelCard]:
+        """What a model page shows of these entries, with the viewer's favorite flags."""
+        if not ids:
+            return {}
+        rows = self._session.execute(cards_statement(ids, viewer))
+        return {row[0]: card(row) for row in rows}
 
     def add(self, entry: CatalogEntry) -> None:
         self._session.add(entry)
@@ -108,16 +117,25 @@ class CatalogRepository:
         """The ranked search alone: ``(id, score, pinned, highlighted, request_count,
         endpoint_id)`` rows in result order. Benchmarks time this against the HTTP path."""
         dialect = self.dialect
-        if dialect == "sqlite" and query.terms:
+        terms = list(query.terms)
+        full = ranked_ids(dialect, query)
+        if terms and query.endpoint_ids is None:
+            if walk.sparse(self._session, dialect, terms):
+                return [tuple(row) for row in self._session.execute(full)]
+            # Common words: the page is near the head of the list order (walk.py).
+            page = walk.head(self._session, dialect, query)
+            if page is not None:
+                return page
+        if dialect == "sqlite" and terms:
             # The head of the order often lies entirely in rows that hit name, id or tags:
             # if that cheap query fills the page, it is the page (search.low_field_ceiling).
-            ceiling = low_field_ceiling(len(query.terms))
+            ceiling = low_field_ceiling(len(terms))
             if query.after is None or query.after[0] > ceiling:
-                head = self._session.execute(ranked_ids(dialect, query, high_only=True))
-                rows = [tuple(row) for row in head]
+                statement = ranked_ids(dialect, query, scope="high", above=ceiling)
+                rows = [tuple(row) for row in self._session.execute(statement)]
                 if len(rows) >= query.limit:
                     return rows
-        return [tuple(row) for row in self._session.execute(ranked_ids(dialect, query))]
+        return [tuple(row) for row in self._session.execute(full)]
 
     def scan(
         self,

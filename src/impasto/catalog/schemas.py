@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from impasto.catalog.openapi_doc import queue_openapi
+from impasto.catalog.cards import ModelCard
 from impasto.catalog.spec import EndpointId, PriceSpec
 from impasto.keys.schemas import iso_z
 from impasto.models import CatalogEntry
@@ -100,20 +100,48 @@ def metadata(entry: CatalogEntry, is_favorited: bool | None, base_url: str) -> M
     )
 
 
-def model_item(
-    entry: CatalogEntry, is_favorited: bool | None, base_url: str, expand: set[str]
-) -> ModelItem:
-    extra: dict[str, Any] = {}
-    if "openapi-3.0" in expand:
-        extra["openapi"] = queue_openapi(entry, base_url)
+def card_item(
+    card: ModelCard, root: str, expand: set[str], openapi: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A :class:`ModelItem` as plain data, built without validating models first (which cost
+    more than the search itself on a page); ``tests/integration/catalog`` checks every item
+    against ``ModelItem`` and :func:`metadata`."""
+    meta: dict[str, Any] = {
+        "display_name": card.display_name,
+        "category": card.category,
+        "description": card.description,
+        "status": card.status,
+        "tags": card.tags,
+        "updated_at": iso_z(card.updated_at),
+        "is_favorited": card.is_favorited,
+        "thumbnail_url": card.thumbnail_url,
+    }
+    if card.thumbnail_animated_url is not None:
+        meta["thumbnail_animated_url"] = card.thumbnail_animated_url
+    meta["model_url"] = f"{root}/run/{card.endpoint_id}"
+    for name in ("github_url", "license_type"):
+        if getattr(card, name) is not None:
+            meta[name] = getattr(card, name)
+    meta["date"] = iso_z(card.date)
+    if card.group_key and card.group_label:
+        meta["group"] = {"key": card.group_key, "label": card.group_label}
+    meta["highlighted"] = card.highlighted
+    if card.kind is not None:
+        meta["kind"] = card.kind
+    for name in ("training_endpoint_ids", "inference_endpoint_ids"):
+        if getattr(card, name):
+            meta[name] = getattr(card, name)
+    for name in ("stream_url", "duration_estimate"):
+        if getattr(card, name) is not None:
+            meta[name] = getattr(card, name)
+    meta["pinned"] = card.pinned
+    item: dict[str, Any] = {"endpoint_id": card.endpoint_id, "metadata": meta}
+    if "openapi-3.0" in expand and openapi is not None:
+        item["openapi"] = openapi
     if "enterprise_status" in expand:
         # Everything in a self-hosted catalog was put there by its operator: approved.
-        extra["enterprise_status"] = "ready"
-    return ModelItem(
-        endpoint_id=entry.endpoint_id,
-        metadata=metadata(entry, is_favorited, base_url),
-        **extra,
-    )
+        item["enterprise_status"] = "ready"
+    return item
 
 
 # pricing

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -72,6 +72,43 @@ def _term_score(dialect: str, term: str) -> ColumnElement[int]:
     return case(*whens, else_=0)
 
 
+def hits_at_least(dialect: str, term: str, floor: int) -> ColumnElement[bool]:
+    """The term is a token prefix of some field weighing at least ``floor`` for it."""
+    tests: list[ColumnElement[bool]] = []
+    for column, exact, prefix in FIELD_WEIGHTS:
+        if prefix >= floor:
+            tests.append(_contains(dialect, column, f" {term}"))
+        elif exact >= floor:
+            tests.append(_contains(dialect, column, f" {term} "))
+    return or_(*tests) if tests else literal(False)
+
+
+def outscoring_match(terms: Sequence[str], floor: int) -> str | None:
+    """An FTS5 query for a superset of the rows that can score more than ``floor``, or
+    ``None`` when that would be every match. Rows with the phrase bonus have every term but
+    the last as a whole word of the name, in order; the others need every term in a field
+    worth at least ``floor + 1 - 12·(n-1)`` (each other term at most a whole name word)."""
+    n = len(terms)
+    need = floor + 1 - FIELD_WEIGHTS[0][1] * (n - 1)
+    if need <= 1:
+        return None
+    parts: list[str] = []
+    if n > 1:
+        parts.append('{search_name} : "' + " ".join(terms[:-1]) + '"')
+    if need <= FIELD_WEIGHTS[0][1]:
+        groups = []
+        for term in terms:
+            levels = []
+            for column, exact, prefix in FIELD_WEIGHTS:
+                if prefix >= need:
+                    levels.append(f'{{{column.name}}} : "{term}"*')
+                elif exact >= need:
+                    levels.append(f'{{{column.name}}} : "{term}"')
+            groups.append("(" + " OR ".join(levels) + ")")
+        parts.append("(" + " AND ".join(groups) + ")")
+    return " OR ".join(parts) if parts else None
+
+
 def low_field_ceiling(n_terms: int) -> int:
     """The best score a row can reach when some term hits only category or description:
     every other term at most a whole name word, no phrase bonus (that needs all terms in
@@ -81,23 +118,46 @@ def low_field_ceiling(n_terms: int) -> int:
     return best * (n_terms - 1) + low
 
 
-def _candidates(
-    dialect: str, terms: Sequence[str], high_only: bool = False
-) -> ColumnElement[bool] | None:
+PG_MATCH = (
+    f"to_tsvector('simple'::regconfig, {PG_DOCUMENT}) "
+    "@@ to_tsquery('simple'::regconfig, :catalog_tsquery)"
+)
+
+
+def pg_tsquery(terms: Sequence[str], *, exact: bool = False) -> str | None:
+    """The GIN prefilter's query: every term as a token prefix (or whole token)."""
+    # Non-ASCII tokens depend on the server's locale in the text parser; leave them to the
+    # substring tests rather than risk missing rows.
+    ascii_terms = [term for term in terms if term.isascii()]
+    suffix = "" if exact else ":*"
+    return " & ".join(f"{term}{suffix}" for term in ascii_terms) if ascii_terms else None
+
+
+Scope = Literal["all", "high", "name_exact", "none"]
+
+
+def _candidates(dialect: str, terms: Sequence[str], scope: Scope) -> ColumnElement[bool] | None:
+    """The index's superset of matching rows. ``high``: every term in name, id or tags
+    (SQLite only); ``name_exact``: every term but the last a whole word of the name, the
+    superset of rows that can outscore a page of name hits; ``none``: no index (the caller
+    narrows the rows itself)."""
+    if scope == "none":
+        return None
+    if scope == "name_exact":
+        terms = terms[:-1] if len(terms) > 1 else terms
     if dialect == "postgresql":
-        # Non-ASCII tokens depend on the server's locale in the text parser; leave them to
-        # the substring tests rather than risk missing rows.
-        ascii_terms = [term for term in terms if term.isascii()]
-        if not ascii_terms:
+        tsquery = pg_tsquery(terms, exact=scope == "name_exact")
+        if tsquery is None:
             return None
-        tsquery = " & ".join(f"{term}:*" for term in ascii_terms)
         return text(  # type: ignore[return-value]  # a boolean SQL fragment
-            f"to_tsvector('simple'::regconfig, {PG_DOCUMENT}) "
-            "@@ to_tsquery('simple'::regconfig, :catalog_tsquery)"
+            PG_MATCH
         ).bindparams(catalog_tsquery=tsquery)
-    match = " AND ".join(f'"{term}"*' for term in terms)
-    if high_only:
-        match = f"{{search_name search_id search_tags}} : ({match})"
+    if scope == "name_exact":
+        match = "{search_name} : (" + " AND ".join(f'"{term}"' for term in terms) + ")"
+    else:
+        match = " AND ".join(f'"{term}"*' for term in terms)
+        if scope == "high":
+            match = f"{{search_name search_id search_tags}} : ({match})"
     fts = text("SELECT rowid FROM catalog_fts WHERE catalog_fts MATCH :catalog_match")
     return ENTRIES.c.id.in_(
         fts.bindparams(catalog_match=match).columns(ENTRIES.c.id.label("rowid"))
@@ -116,14 +176,19 @@ def visibility(query: SearchQuery) -> ColumnElement[bool]:
     return or_(public, and_(c.owner == query.viewer, c.privacy == "private"))
 
 
-def ranked_ids(dialect: str, query: SearchQuery, *, high_only: bool = False) -> Select[Any]:
-    """``SELECT id, score, pinned, highlighted, request_count, endpoint_id`` in result order.
+def list_keys() -> list[tuple[ColumnElement[Any], bool]]:
+    """The order of rows within one score: ``ix_catalog_entries_list_order``."""
+    c = ENTRIES.c
+    return [
+        (c.pinned, True),
+        (c.highlighted, True),
+        (c.request_count, True),
+        (c.endpoint_id, False),
+    ]
 
-    This is the whole cost of a search; loading the rows afterwards is a primary-key read.
-    With ``high_only`` (SQLite) only rows above :func:`low_field_ceiling` are considered,
-    found through the index's name/id/tags columns alone: the head of the same order, at a
-    fraction of the cost when a word is common in descriptions or categories.
-    """
+
+def filters(query: SearchQuery) -> list[ColumnElement[bool]]:
+    """Visibility and the exact filters, without the text terms."""
     c = ENTRIES.c
     conditions: list[ColumnElement[bool]] = [visibility(query), *query.extra]
     if query.category is not None:
@@ -132,20 +197,57 @@ def ranked_ids(dialect: str, query: SearchQuery, *, high_only: bool = False) -> 
         conditions.append(c.status == query.status)
     if query.endpoint_ids is not None:
         conditions.append(c.endpoint_id.in_(list(query.endpoint_ids)))
+    return conditions
+
+
+def term_scores(dialect: str, terms: Sequence[str]) -> list[ColumnElement[int]]:
+    return [_term_score(dialect, term) for term in terms]
+
+
+def phrase_hit(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]:
+    """The query's words in order in the name, the condition of :data:`PHRASE_BONUS`."""
+    return _contains(dialect, ENTRIES.c.search_name, " " + " ".join(terms))
+
+
+def score_of(dialect: str, terms: Sequence[str]) -> ColumnElement[int]:
+    scores = term_scores(dialect, terms)
+    score: ColumnElement[int] = sum(scores[1:], scores[0])
+    if len(terms) > 1:
+        score = score + case((phrase_hit(dialect, terms), PHRASE_BONUS), else_=0)
+    return score
+
+
+def best_score(n_terms: int) -> int:
+    """The highest score ``n_terms`` terms can reach: every one a whole name word, in order."""
+    return FIELD_WEIGHTS[0][1] * n_terms + (PHRASE_BONUS if n_terms > 1 else 0)
+
+
+def ranked_ids(
+    dialect: str,
+    query: SearchQuery,
+    *,
+    scope: Scope = "all",
+    above: int | None = None,
+) -> Select[Any]:
+    """``SELECT id, score, pinned, highlighted, request_count, endpoint_id`` in result order.
+
+    This is the whole cost of a search; loading the rows afterwards is a primary-key read.
+    ``scope`` narrows the index's candidates (see :func:`_candidates`) and ``above`` keeps
+    rows scoring more than it: together they give the head of the same order when only
+    such rows can be in it, at a fraction of the cost when a word is common.
+    """
+    c = ENTRIES.c
+    conditions = filters(query)
     terms = list(query.terms)
     if terms:
-        candidates = _candidates(dialect, terms, high_only)
+        candidates = _candidates(dialect, terms, scope)
         if candidates is not None:
             conditions.append(candidates)
-        term_scores = [_term_score(dialect, term) for term in terms]
         # Every term must hit some field (the index may return a superset).
-        conditions.extend(score > 0 for score in term_scores)
-        score: ColumnElement[int] = sum(term_scores[1:], term_scores[0])
-        if len(terms) > 1:
-            phrase = " " + " ".join(terms)
-            score = score + case((_contains(dialect, c.search_name, phrase), PHRASE_BONUS), else_=0)
-        if high_only:
-            conditions.append(score > low_field_ceiling(len(terms)))
+        conditions.extend(score > 0 for score in term_scores(dialect, terms))
+        score = score_of(dialect, terms)
+        if above is not None:
+            conditions.append(score > above)
     else:
         score = literal(0, Integer)
     inner = (

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from impasto.catalog import cursor as cursors
+from impasto.catalog.cards import ModelCard
 from impasto.catalog.entries import apply, new_entry
 from impasto.catalog.listing import BrowseQuery, conditions, sort_keys
 from impasto.catalog.repository import CatalogRepository
@@ -65,6 +66,14 @@ class ModelHit:
 @dataclass(frozen=True, slots=True)
 class ModelPage:
     models: list[ModelHit]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardPage:
+    """A page of fal's model list: what it shows of each entry, and the next cursor."""
+
+    models: list[ModelCard]
     next_cursor: str | None
 
 
@@ -186,6 +195,10 @@ class CatalogService:
         by_endpoint = {entry.endpoint_id: entry for entry in entries.values()}
         return [by_endpoint[i] for i in wanted if i in by_endpoint]
 
+    def entries(self, endpoint_ids: Sequence[str]) -> list[CatalogEntry]:
+        """Whole entries for ids already shown to the caller (their OpenAPI documents)."""
+        return self._repo.get_many(endpoint_ids)
+
     def get_visible(self, viewer: str | None, endpoint_id: str) -> CatalogEntry:
         return self._visible(viewer, endpoint_id)
 
@@ -200,7 +213,7 @@ class CatalogService:
             return set()
         return self._repo.favorited(viewer, [entry.id for entry in entries])
 
-    def find_models(self, query: ModelQuery) -> ModelPage:
+    def find_models(self, query: ModelQuery) -> CardPage:
         ids = _split_ids(query.endpoint_ids)
         q = (query.q or "").strip()
         if len(q) > MAX_QUERY_LENGTH:
@@ -225,7 +238,7 @@ class CatalogService:
             or (category is not None and not _CATEGORY.fullmatch(category))
             or valid_ids == []
         ):
-            return ModelPage(models=[], next_cursor=None)  # nothing can match
+            return CardPage(models=[], next_cursor=None)  # nothing can match
         search = SearchQuery(
             viewer=query.viewer,
             terms=terms,
@@ -238,10 +251,9 @@ class CatalogService:
         rows = self._repo.search_raw(search)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
-        entries = self._repo.by_ids([row[0] for row in rows])
-        ordered = [entries[row[0]] for row in rows if row[0] in entries]
+        cards = self._repo.cards([row[0] for row in rows], query.viewer)
         next_cursor = cursors.issue(fingerprint, list(rows[-1][1:])) if more else None
-        return ModelPage(models=self._hits(query.viewer, ordered), next_cursor=next_cursor)
+        return CardPage([cards[row[0]] for row in rows if row[0] in cards], next_cursor)
 
     def prices(self, viewer: str, endpoint_ids: Sequence[str]) -> Prices:
         ids = _split_ids(endpoint_ids) or []
@@ -308,22 +320,29 @@ class CatalogService:
 
     # helpers
 
-    def _find(
-        self, viewer: str | None, ids: list[str], limit: int, cursor: str | None
-    ) -> ModelPage:
+    def _find(self, viewer: str | None, ids: list[str], limit: int, cursor: str | None) -> CardPage:
         """Lookup mode: the requested ids in the order given, paged by position."""
         fingerprint = {"mode": "find", "viewer": viewer, "ids": ids}
         start = cursors.read(cursor, fingerprint, ["int"])[0] if cursor else 0
         if start < 0 or start > len(ids):
             raise InvalidRequest("cursor is not one this server issued")
-        entries = self.visible(viewer, ids)
-        position = {endpoint_id: index for index, endpoint_id in enumerate(ids)}
-        remaining = [entry for entry in entries if position[entry.endpoint_id] >= start]
+        wanted = [i for i in ids[start:] if is_endpoint_id(i)]
+        rows = (
+            self._repo.search_raw(
+                SearchQuery(viewer=viewer, endpoint_ids=wanted, limit=len(wanted))
+            )
+            if wanted
+            else []
+        )
+        cards = self._repo.cards([row[0] for row in rows], viewer)
+        by_endpoint = {card.endpoint_id: card for card in cards.values()}
+        remaining = [by_endpoint[i] for i in ids[start:] if i in by_endpoint]
         page = remaining[:limit]
         next_cursor = None
         if len(remaining) > limit:
+            position = {endpoint_id: index for index, endpoint_id in enumerate(ids)}
             next_cursor = cursors.issue(fingerprint, [position[page[-1].endpoint_id] + 1])
-        return ModelPage(models=self._hits(viewer, page), next_cursor=next_cursor)
+        return CardPage(models=page, next_cursor=next_cursor)
 
     def _hits(self, viewer: str | None, entries: list[CatalogEntry]) -> list[ModelHit]:
         favorites = self.favorites_of(viewer, entries)

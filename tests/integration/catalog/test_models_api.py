@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from impasto.catalog.repository import CatalogRepository
+from impasto.catalog.schemas import ModelItem, metadata
+from impasto.catalog.service import CatalogService
 from impasto.container import Container
 from tests.conftest import auth, make_key
 from tests.integration.catalog.conftest import ids, seed
@@ -227,3 +230,49 @@ def test_cursor_is_bound_to_its_query_and_tamper_evident(
         "/v1/models", params={"limit": 1, "category": "x", "cursor": encode_cursor(raw)}
     )
     assert tampered.status_code == 400
+
+
+def test_page_items_are_the_wire_model_of_each_entry(
+    client: TestClient, container: Container
+) -> None:
+    """Pages are built from plain rows (catalog/cards.py); each item must be exactly what
+    the validated wire model gives for the stored entry, optional fields set or not."""
+    full = {
+        **FLUX,
+        "thumbnail_animated_url": "https://example.com/flux.gif",
+        "github_url": "https://github.com/example/flux",
+        "training_endpoint_ids": ["fal-ai/flux/train"],
+        "inference_endpoint_ids": ["fal-ai/flux/dev"],
+        "stream_url": "https://example.com/stream",
+        "duration_estimate": 2.5,
+        "highlighted": True,
+        "pinned": True,
+    }
+    seed(container, full, {"endpoint_id": "impasto/bare/app", "display_name": "Bare"})
+    owner = "fal-ai"
+    credential = make_key(container, owner)
+    with container.database.session(write=True) as session:
+        CatalogService(session, container.clock, operator="admin").favorite(
+            owner, "fal-ai/flux/dev", True
+        )
+    for headers, expected_favorite in (({}, None), (auth(credential), True)):
+        body = client.get(
+            "/v1/models", params={"expand": "enterprise_status"}, headers=headers
+        ).json()
+        assert len(body["models"]) == 2
+        with container.database.session(write=False) as session:
+            for item in body["models"]:
+                entry = CatalogRepository(session).get(item["endpoint_id"])
+                assert entry is not None
+                favorite = expected_favorite if entry.endpoint_id == "fal-ai/flux/dev" else None
+                if favorite is None and headers:
+                    favorite = False
+                wire = ModelItem(
+                    endpoint_id=entry.endpoint_id,
+                    metadata=metadata(entry, favorite, "http://testserver/"),
+                    enterprise_status="ready",
+                )
+                assert item == wire.model_dump(mode="json", exclude_unset=True)
+                assert item == ModelItem.model_validate(item).model_dump(
+                    mode="json", exclude_unset=True
+                )
