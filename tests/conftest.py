@@ -106,6 +106,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         builtin_apps=False,
         embedded_worker=False,
         assets_index_interval_seconds=0,
+        embedders=[],  # no model loading unless a test asks for it
     )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from impasto.assets.ingest import upload_hook
 from impasto.config import Settings
+from impasto.embedders.base import Embedder
+from impasto.embedders.registry import registry_from_settings
 from impasto.files.core import FileLimits, FilesCore
 from impasto.files.fetch import UrlFetcher
 from impasto.files.local_urls import LocalFileOpener, own_origins
@@ -41,7 +42,7 @@ class Container:
     runs: RunDeps
     registry: CollectorRegistry = field(repr=False)
     # Embedders the asset library indexes with and searches through (assets/vectors.py).
-    asset_embedders: list[Any] = field(default_factory=list)
+    asset_embedders: list[Embedder] = field(default_factory=list)
 
     def close(self) -> None:
         self.database.dispose()
@@ -74,6 +75,7 @@ def build_container(
         url_fetcher=_build_fetcher(settings, clock, files),
         webhooks=webhooks,
         runs=_build_runs(settings, clock, ids, webhooks),
+        asset_embedders=list(registry_from_settings(settings)),
         registry=registry,
     )
 

@@ -33,6 +33,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         builtin_apps=True,
         embedded_worker=True,
         assets_index_interval_seconds=0,
+        embedders=[],  # no model loading unless a test asks for it
     )
 
 

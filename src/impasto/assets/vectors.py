@@ -24,10 +24,15 @@ Vector = NDArray[np.float32]
 
 
 class AssetEmbedder(Protocol):
-    space: str
-    dimensions: int
+    @property
+    def space(self) -> str: ...
 
-    def embed_texts(self, texts: Sequence[str]) -> NDArray[Any]: ...
+    @property
+    def dimensions(self) -> int: ...
+
+    def embed_texts(self, texts: Sequence[str]) -> NDArray[Any] | None:
+        """One row per text; None when this embedder has no text tower."""
+        ...
 
     def embed_images(self, images: Sequence[bytes]) -> NDArray[Any] | None:
         """One row per image; None when this embedder has no image tower."""
@@ -63,7 +68,10 @@ class ExactVectorLeg:
 
     def query_vector(self, query: SearchInput) -> Vector | None:
         if query.text:
-            vector: Vector = _normalise(self.embedder.embed_texts([query.text]))[0]
+            texts = self.embedder.embed_texts([query.text])
+            if texts is None:
+                return None
+            vector: Vector = _normalise(texts)[0]
             return vector
         stored = query.stored.get(self.embedder.space)
         if stored:

@@ -3,6 +3,19 @@
 Vectors from different embedders live in different spaces and are never compared.
 """
 
+from impasto.embedders.base import Embedder, EmbedderUnavailable, InvalidMedia
 from impasto.embedders.minilm import MiniLMTextEncoder
+from impasto.embedders.registry import EmbedderRegistry, build_registry, registry_from_settings
+from impasto.embedders.video import embed_video, sample_video_frames
 
-__all__ = ["MiniLMTextEncoder"]
+__all__ = [
+    "Embedder",
+    "EmbedderRegistry",
+    "EmbedderUnavailable",
+    "InvalidMedia",
+    "MiniLMTextEncoder",
+    "build_registry",
+    "embed_video",
+    "registry_from_settings",
+    "sample_video_frames",
+]

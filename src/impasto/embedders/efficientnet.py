@@ -148,17 +148,10 @@ class LabelSpaceEmbedder:
         # A subset of classes (tests, narrow libraries): probabilities renormalised over it.
         self._classes = np.asarray(classes, dtype=np.int64) if classes is not None else None
         self._top_k = top_k
-        self._space = space
+        self.space = space
+        self.dimensions = 384
         self._lock = threading.Lock()
         self._label_vectors: Vectors | None = None
-
-    @property
-    def space(self) -> str:
-        return self._space
-
-    @property
-    def dimensions(self) -> int:
-        return 384
 
     def available(self) -> bool:
         return self._classifier.available()
@@ -212,15 +205,8 @@ class PooledFeatureEmbedder:
 
     def __init__(self, classifier: EfficientNetLite0, *, space: str = "effnet-lite0-pool@1"):
         self._classifier = classifier
-        self._space = space
-
-    @property
-    def space(self) -> str:
-        return self._space
-
-    @property
-    def dimensions(self) -> int:
-        return 1280
+        self.space = space
+        self.dimensions = 1280
 
     def available(self) -> bool:
         return self._classifier.available()

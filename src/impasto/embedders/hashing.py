@@ -25,16 +25,8 @@ class HashingEmbedder:
     def __init__(self, *, space: str = "hash@1", dimensions: int = 64) -> None:
         if dimensions < 2:
             raise ValueError("dimensions must be at least 2")
-        self._space = space
-        self._dimensions = dimensions
-
-    @property
-    def space(self) -> str:
-        return self._space
-
-    @property
-    def dimensions(self) -> int:
-        return self._dimensions
+        self.space = space
+        self.dimensions = dimensions
 
     def available(self) -> bool:
         return True
@@ -47,16 +39,16 @@ class HashingEmbedder:
         for image in check_images(images):
             caption = _caption(image)
             rows.append(self._text(caption) if caption else self._direction(b"img:" + image))
-        return normalise(np.stack(rows)) if rows else np.zeros((0, self._dimensions), np.float32)
+        return normalise(np.stack(rows)) if rows else np.zeros((0, self.dimensions), np.float32)
 
     def _text(self, text: str) -> Vectors:
-        total = np.zeros(self._dimensions, dtype=np.float32)
+        total = np.zeros(self.dimensions, dtype=np.float32)
         for word in _WORD.findall(text.casefold()):
             total += self._direction(b"word:" + word.encode())
         return total if total.any() else self._direction(b"empty")
 
     def _direction(self, seed: bytes) -> Vectors:
-        raw = hashlib.shake_256(seed).digest(2 * self._dimensions)
+        raw = hashlib.shake_256(seed).digest(2 * self.dimensions)
         values = np.frombuffer(raw, dtype="<u2").astype(np.float32)
         return (values - np.float32(32767.5)) / np.float32(32767.5)
 

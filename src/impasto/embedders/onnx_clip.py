@@ -63,22 +63,12 @@ class OnnxClipEmbedder:
         self._lock = threading.Lock()
         self._loaded: dict[str, Any] | None = None
         config = self._json("config.json")
-        self._dimensions = int(config.get("embed_dim", 0))
+        # Older exports lack embed_dim: then the first embedding tells.
+        self.dimensions = int(config.get("embed_dim", 0))
         self._context = int(config.get("text_cfg", {}).get("context_length", 77))
         present = clip_model_present(model_dir)
         tag = _fingerprint(model_dir) if present else "missing"
-        self._space = f"clip-{model_dir.name}@{tag}"
-
-    @property
-    def space(self) -> str:
-        return self._space
-
-    @property
-    def dimensions(self) -> int:
-        if not self._dimensions:
-            # Older exports lack embed_dim: the text tower tells.
-            self._dimensions = int(self._embed_tokens([[0]]).shape[1])
-        return self._dimensions
+        self.space = f"clip-{model_dir.name}@{tag}"
 
     def available(self) -> bool:
         return clip_model_present(self._dir) and find_spec("onnxruntime") is not None
@@ -100,6 +90,7 @@ class OnnxClipEmbedder:
         name = session.get_inputs()[0].name
         with self._lock:
             out = session.run(None, {name: pixels})[0]
+        self.dimensions = int(out.shape[1])
         return normalise(out)
 
     def _embed_tokens(self, ids: list[list[int]]) -> Vectors:
@@ -113,6 +104,7 @@ class OnnxClipEmbedder:
             tokens = tokens.astype(np.int32)
         with self._lock:
             out = session.run(None, {spec.name: tokens})[0]
+        self.dimensions = int(out.shape[1])
         return normalise(out)
 
     def _pixels(self, image: bytes, preprocess: dict[str, Any]) -> Vectors:

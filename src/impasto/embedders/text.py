@@ -23,15 +23,8 @@ class MiniLMTextEmbedder:
     ) -> None:
         self._model_dir = model_dir
         self._encoder = encoder or MiniLMTextEncoder(model_dir)
-        self._space = space
-
-    @property
-    def space(self) -> str:
-        return self._space
-
-    @property
-    def dimensions(self) -> int:
-        return 384
+        self.space = space
+        self.dimensions = 384
 
     @property
     def encoder(self) -> MiniLMTextEncoder:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from impasto.embedders.base import InvalidMedia
+from impasto.embedders.base import Embedder, InvalidMedia, Vectors
 
 MAX_FRAMES = 64
 
@@ -41,6 +41,12 @@ def sample_video_frames(video: bytes, n: int = 8) -> list[bytes]:
             ]
     except av.error.FFmpegError as exc:
         raise InvalidMedia(f"not a readable video: {exc}") from exc
+
+
+def embed_video(embedder: Embedder, video: bytes, n: int = 8) -> Vectors | None:
+    """One row per sampled frame (store each; an asset scores by its best frame), or
+    ``None`` when the embedder takes no images."""
+    return embedder.embed_images(sample_video_frames(video, n))
 
 
 def _frame_count(video: bytes) -> int:

@@ -37,6 +37,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         builtin_apps=True,
         embedded_worker=True,
         assets_index_interval_seconds=0,
+        embedders=[],  # no model loading unless a test asks for it
         apps=[SERIAL_APP],
         fetch_allowed_networks=["127.0.0.0/8"],  # the webhook receiver is on loopback
         webhook_poll_interval_seconds=0.05,

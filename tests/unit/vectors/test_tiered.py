@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from impasto.vectors import ExactIndex, TieredIndex
+from impasto.vectors.hnsw import HnswGraph
+from tests.unit.vectors.synthetic import clustered
+
+pytest.importorskip("usearch")
+
+N = 3000
+DIMS = 32
+
+
+def _fill(index: TieredIndex | ExactIndex, vectors: np.ndarray) -> list[str]:
+    ids = [f"v{i:05d}" for i in range(len(vectors))]
+    index.add("big", ids, vectors)
+    return ids
+
+
+def test_small_scopes_stay_exact_and_large_ones_get_a_graph(tmp_path: Path) -> None:
+    index = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path)
+    vectors = clustered(N, DIMS)
+    _fill(index, vectors)
+    index.add("small", ["s1", "s2"], vectors[:2])
+    assert index.has_graph("big")
+    assert not index.has_graph("small")
+    assert [h.id for h in index.search("small", vectors[1], k=1)] == ["s2"]
+    assert list(tmp_path.glob("*.usearch"))
+
+
+def test_graph_recall_against_exact(tmp_path: Path) -> None:
+    vectors = clustered(N, DIMS)
+    tiered = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path)
+    exact = ExactIndex("t@1", DIMS)
+    _fill(tiered, vectors)
+    _fill(exact, vectors)
+    found = 0
+    for q in vectors[:50]:
+        truth = {h.id for h in exact.search("big", q, 10)}
+        found += len(truth & {h.id for h in tiered.search("big", q, 10)})
+    assert found / 500 >= 0.95
+
+
+def test_filtered_search_returns_only_allowed_ids(tmp_path: Path) -> None:
+    vectors = clustered(N, DIMS)
+    index = TieredIndex("t@1", DIMS, exact_limit=100, data_dir=tmp_path)
+    ids = _fill(index, vectors)
+    exact = ExactIndex("t@1", DIMS)
+    _fill(exact, vectors)
+    small = set(ids[::50])  # 60 ids: at most exact_limit, so scored exactly
+    assert index.search("big", vectors[0], 10, small) == exact.search("big", vectors[0], 10, small)
+    wide = set(ids[::3])  # 1000 ids: the graph, oversampled, filtered
+    hits = index.search("big", vectors[0], 10, wide)
+    assert len(hits) == 10
+    assert {h.id for h in hits} <= wide
+
+
+def test_removed_vectors_leave_the_graph(tmp_path: Path) -> None:
+    vectors = clustered(N, DIMS)
+    index = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path)
+    ids = _fill(index, vectors)
+    index.remove("big", [ids[7]])
+    assert ids[7] not in {h.id for h in index.search("big", vectors[7], 10)}
+    index.add("big", ["new"], vectors[7:8])
+    assert index.search("big", vectors[7], 1)[0].id == "new"
+
+
+def test_a_saved_graph_is_reused_for_the_same_vectors_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vectors = clustered(N, DIMS)
+    first = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path)
+    _fill(first, vectors)
+    expected = first.search("big", vectors[3], 10)
+
+    built: list[int] = []
+    original = HnswGraph.add
+
+    def counting_add(self: HnswGraph, ids: list[str], matrix: np.ndarray) -> None:
+        built.append(len(ids))
+        original(self, ids, matrix)
+
+    monkeypatch.setattr(HnswGraph, "add", counting_add)
+    again = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path)
+    _fill(again, vectors)  # the same contents: the saved graph loads, no bulk build
+    assert again.search("big", vectors[3], 10) == expected
+    assert max(built, default=0) < N
+
+    changed = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path)
+    _fill(changed, vectors[::-1].copy())  # same ids, other vectors: rebuilt
+    assert max(built) == N
+
+
+def test_usearch_and_onnxruntime_load_in_one_process() -> None:
+    """usearch 2.22+ (numkong) segfaults when onnxruntime is imported after it."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("onnxruntime")
+    code = "import usearch.index, onnxruntime"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
