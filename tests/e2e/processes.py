@@ -52,6 +52,8 @@ class Processes:
             "IMPASTO_DATA_DIR": str(tmp_path / "data"),
             "IMPASTO_LOG_FORMAT": "json",
             "IMPASTO_RATE_LIMIT_PER_SECOND": "0",
+            # The deterministic embedder: indexing runs, no model is loaded.
+            "IMPASTO_EMBEDDERS": "hash",
             # Test apps (tests/e2e/sample_apps.py) import on the server and the workers.
             "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
         }
