@@ -52,10 +52,10 @@ def _models(data_dir: Path, viewer: str | None = None) -> dict[str, object]:
     database = Database(f"sqlite:///{data_dir / 'impasto.db'}", pool_size=1)
     try:
         with database.session(write=False) as session:
-            page = CatalogService(session, SystemClock(), operator="admin").find_models(
-                ModelQuery(viewer=viewer)
-            )
-            return {hit.entry.endpoint_id: hit.entry.price_unit_price for hit in page.models}
+            service = CatalogService(session, SystemClock(), operator="admin")
+            page = service.find_models(ModelQuery(viewer=viewer))
+            entries = service.entries([card.endpoint_id for card in page.models])
+            return {entry.endpoint_id: entry.price_unit_price for entry in entries}
     finally:
         database.dispose()
 

@@ -21,15 +21,15 @@ class Prompt(BaseModel):
 def run_client(app: FastAPI) -> Iterator[TestClient]:
     """The app plus throwaway routes on the run surfaces, to exercise their error format."""
 
-    @app.post("/run/test-owner/echo")
+    @app.post("/probe/run/test-owner/echo")
     def echo(body: Prompt) -> Prompt:
         return body
 
-    @app.get("/queue/test-owner/echo/requests/{request_id}")
+    @app.get("/probe/queue/test-owner/echo/requests/{request_id}")
     def missing(request_id: str) -> None:
         raise NotFound(f"Request {request_id} not found")
 
-    @app.get("/run/test-owner/boom")
+    @app.get("/probe/run/test-owner/boom")
     def boom() -> None:
         raise RuntimeError("kaboom")
 
@@ -44,7 +44,7 @@ def run_client(app: FastAPI) -> Iterator[TestClient]:
 def test_every_response_has_a_request_id(run_client: TestClient) -> None:
     ids = {
         run_client.get(path).headers["x-fal-request-id"]
-        for path in ("/health", "/v1/meta", "/nope", "/v1/keys", "/run/test-owner/boom")
+        for path in ("/health", "/v1/meta", "/nope", "/v1/keys", "/probe/run/test-owner/boom")
     }
     assert len(ids) == 5
     assert all(len(value) == UUID_LENGTH for value in ids)
@@ -56,7 +56,7 @@ def test_unknown_routes_are_404_in_each_surface_format(run_client: TestClient) -
     assert platform.json()["error"]["type"] == "not_found"
     assert platform.json()["error"]["request_id"] == platform.headers["x-fal-request-id"]
 
-    for path in ("/queue/a/b/c/d/e/f", "/nothing-here"):
+    for path in ("/probe/a/b/c/d/e/f", "/nothing-here"):
         response = run_client.get(path)
         assert response.status_code == 404
         assert response.headers["X-Fal-Error-Type"] == "not_found"
@@ -70,7 +70,7 @@ def test_method_not_allowed_keeps_the_format(run_client: TestClient) -> None:
 
 
 def test_run_surface_validation_is_fals_422_list(run_client: TestClient) -> None:
-    response = run_client.post("/run/test-owner/echo", json={"steps": "many"})
+    response = run_client.post("/probe/run/test-owner/echo", json={"steps": "many"})
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert {tuple(item["loc"]) for item in detail} == {("body", "prompt"), ("body", "steps")}
@@ -78,24 +78,24 @@ def test_run_surface_validation_is_fals_422_list(run_client: TestClient) -> None
     assert response.headers["X-Fal-Error-Type"] == "bad_request"
 
     headers = {"Content-Type": "application/json"}
-    broken = run_client.post("/run/test-owner/echo", content=b"{not json", headers=headers)
+    broken = run_client.post("/probe/run/test-owner/echo", content=b"{not json", headers=headers)
     assert broken.status_code == 422
     assert broken.json()["detail"][0]["type"] == "json_invalid"
 
-    undecodable = run_client.post("/run/test-owner/echo", content=b"\xff{", headers=headers)
+    undecodable = run_client.post("/probe/run/test-owner/echo", content=b"\xff{", headers=headers)
     assert undecodable.status_code == 400
     assert undecodable.headers["X-Fal-Error-Type"] == "bad_request"
 
 
 def test_app_errors_render_detail_and_error_type(run_client: TestClient) -> None:
-    response = run_client.get("/queue/test-owner/echo/requests/abc")
+    response = run_client.get("/probe/queue/test-owner/echo/requests/abc")
     assert response.status_code == 404
     assert response.json() == {"detail": "Request abc not found", "error_type": "not_found"}
     assert response.headers["X-Fal-Error-Type"] == "not_found"
 
 
 def test_unhandled_errors_are_500_in_format_with_request_id(run_client: TestClient) -> None:
-    run = run_client.get("/run/test-owner/boom")
+    run = run_client.get("/probe/run/test-owner/boom")
     assert run.status_code == 500
     assert run.json() == {"detail": "Internal Server Error", "error_type": "internal_error"}
     assert run.headers["x-fal-request-id"]
