@@ -18,12 +18,16 @@ from impasto.assets.legs import SearchLeg
 from impasto.assets.vectors import ExactVectorLeg
 from impasto.container import Container
 from impasto.files.http import base_url
+from impasto.keys.auth import ApiPrincipal
 from impasto.kit.errors import NotFound
 from impasto.kit.text import is_storable
 
 
-def storable_params(request: Request) -> None:
-    """Router dependency: PostgreSQL cannot store NUL, nothing can encode a lone surrogate."""
+def storable_params(request: Request, _: ApiPrincipal) -> None:
+    """Router dependency: PostgreSQL cannot store NUL, nothing can encode a lone surrogate.
+
+    The caller is authenticated first (the dependency is shared with the endpoint's, so it
+    runs once): a request without a key gets 401 whatever its parameters hold."""
     # No stored id or name can contain such text: whatever it names does not exist. ``q`` is
     # only ever tokenized, so it may carry anything.
     values = [*request.path_params.values()]
