@@ -144,11 +144,19 @@ def search_requests(
     ] = None,
     image_url: Annotated[
         str | None,
-        Query(max_length=MAX_URL_LENGTH, description="Requests that used or made this image"),
+        Query(
+            max_length=MAX_URL_LENGTH,
+            pattern=r"^https?://",
+            description="Requests that used or made this image (an http or https URL)",
+        ),
     ] = None,
     video_url: Annotated[
         str | None,
-        Query(max_length=MAX_URL_LENGTH, description="Requests that used or made this video"),
+        Query(
+            max_length=MAX_URL_LENGTH,
+            pattern=r"^https?://",
+            description="Requests that used or made this video (an http or https URL)",
+        ),
     ] = None,
     endpoint_id: EndpointIds = None,
     endpoint: Annotated[
