@@ -234,7 +234,8 @@ class CharacterCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=255)
-    identifier: str | None = Field(default=None, max_length=64)
+    # A handle is made of its ASCII letters, digits and '_', '.', '-'; it needs one of the first.
+    identifier: str | None = Field(default=None, max_length=64, pattern=r"[A-Za-z0-9_]")
     description: str = Field(min_length=1, max_length=2000)
     reference_images: list[str] = Field(max_length=50)
     cover_image_url: str | None = Field(default=None, max_length=2048)

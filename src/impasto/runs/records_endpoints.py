@@ -53,8 +53,18 @@ EndpointIds = Annotated[
         "?endpoint_id=a,b or ?endpoint_id=a&endpoint_id=b"
     ),
 ]
+
+
+def _iso_only(value: object) -> object:
+    """Dates are ISO 8601 here; pydantic would read a bare number as a Unix time."""
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("expected an ISO 8601 date-time or date, not a number")
+    return value
+
+
 Moment = Annotated[
     datetime | date | None,
+    BeforeValidator(_iso_only),
     Query(description="ISO 8601 date-time or date (e.g. 2025-01-01T00:00:00Z or 2025-01-01)"),
 ]
 IdempotencyKey = Annotated[
