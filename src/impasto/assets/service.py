@@ -22,6 +22,7 @@ from impasto.files.core import FileView
 from impasto.kit.clock import Clock
 from impasto.kit.errors import Conflict, InvalidRequest, NotFound
 from impasto.kit.ids import IdGenerator
+from impasto.kit.text import is_storable
 from impasto.models import Asset, AssetTag
 
 MAX_TAGS_PER_CALL = 100
@@ -89,6 +90,9 @@ class AssetService:
         named = [v for v in (target.asset_id, target.request_id, target.vector_id) if v]
         if len(named) != 1:
             raise InvalidRequest("send exactly one of asset_id, request_id and vector_id")
+        if not is_storable(named[0]):
+            # No stored id holds NUL or a lone surrogate (PostgreSQL could not even compare).
+            raise NotFound("No asset has that id")
         if target.request_id is not None:
             asset = self.repo.by_request(owner, target.request_id)
             if asset is None:
