@@ -159,58 +159,6 @@ class RunRepository:
             stmt = stmt.with_for_update(skip_locked=True)
         return list(self.session.scalars(stmt))
 
-    def list_for_owner(
-        self,
-        owner: str,
-        *,
-        endpoint_id: str | None,
-        statuses: Sequence[str] | None,
-        after: tuple[datetime, str] | None,
-        since: datetime | None,
-        until: datetime | None,
-        limit: int,
-    ) -> list[RequestRecord]:
-        """An owner's requests, newest first, keyset-paginated on (created_at, id)."""
-        stmt = select(RequestRecord).where(RequestRecord.owner == owner)
-        if endpoint_id is not None:
-            stmt = stmt.where(RequestRecord.endpoint_id == endpoint_id)
-        if statuses:
-            stmt = stmt.where(RequestRecord.status.in_(statuses))
-        if since is not None:
-            stmt = stmt.where(RequestRecord.created_at >= since)
-        if until is not None:
-            stmt = stmt.where(RequestRecord.created_at < until)
-        if after is not None:
-            created, request_id = after
-            stmt = stmt.where(
-                or_(
-                    RequestRecord.created_at < created,
-                    and_(
-                        RequestRecord.created_at == created,
-                        RequestRecord.request_id < request_id,
-                    ),
-                )
-            )
-        stmt = stmt.order_by(RequestRecord.created_at.desc(), RequestRecord.request_id.desc())
-        return list(self.session.scalars(stmt.limit(limit)))
-
-    def queued_for_app(self, app_id: str, limit: int) -> list[RequestRecord]:
-        stmt = (
-            select(RequestRecord)
-            .where(RequestRecord.app_id == app_id, RequestRecord.status == IN_QUEUE)
-            .order_by(RequestRecord.priority, RequestRecord.request_id)
-            .limit(limit)
-        )
-        return list(self.session.scalars(stmt))
-
-    def count_by_status(self, app_id: str) -> dict[str, int]:
-        stmt = (
-            select(RequestRecord.status, func.count())
-            .where(RequestRecord.app_id == app_id, RequestRecord.status != COMPLETED)
-            .group_by(RequestRecord.status)
-        )
-        return {str(status): int(n) for status, n in self.session.execute(stmt)}
-
     # events
 
     def add_events(self, events: Sequence[RunEvent]) -> None:

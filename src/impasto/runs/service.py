@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from impasto.catalog.service import CatalogService
 from impasto.kit.clock import Clock
-from impasto.kit.errors import AppError, InvalidRequest, NotFound, RateLimited
+from impasto.kit.errors import InvalidRequest, NotFound, RateLimited
 from impasto.kit.ids import IdGenerator
 from impasto.models import RequestRecord, RunEvent
 from impasto.runs.apps import AppRegistry, Target
 from impasto.runs.completion import CompletionHook, cancelled_result, complete, notify_after_commit
 from impasto.runs.notifier import CANCEL_TOPIC, WORK_TOPIC, Notifier, app_topic
 from impasto.runs.options import SubmitOptions
-from impasto.runs.repository import COMPLETED, IN_PROGRESS, IN_QUEUE, RunRepository
+from impasto.runs.repository import COMPLETED, IN_QUEUE, RunRepository
 from impasto.sdk.validation import check_payload
 
 LOG_KIND = "log"
@@ -195,12 +195,5 @@ class QueueFull(RateLimited):
         super().__init__(f"Queue of {endpoint_id} is full (fal_max_queue_length)")
 
 
-def is_pending(record: RequestRecord) -> bool:
-    return record.status in (IN_QUEUE, IN_PROGRESS)
-
-
 def _plausible_id(request_id: str) -> bool:
     return 0 < len(request_id) <= 36 and request_id.isprintable()
-
-
-__all__ = ["AppError", "Caller", "QueueFull", "RequestNotFound", "RunService", "StatusView"]
