@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import make_url, text
@@ -30,6 +31,21 @@ from impasto.models import KeyScope
 
 DATABASES = ["sqlite", "postgresql"]
 _counter = itertools.count()
+
+
+def quiet_structlog() -> None:
+    """structlog's defaults, but with plain tracebacks: the rich default draws every local
+    variable and takes seconds per logged exception."""
+    structlog.reset_defaults()
+    processors = structlog.get_config()["processors"]
+    processors[-1] = structlog.dev.ConsoleRenderer(
+        exception_formatter=structlog.dev.plain_traceback
+    )
+    structlog.configure(processors=processors)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    quiet_structlog()
 
 
 class PostgresUnavailable(RuntimeError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -32,7 +31,7 @@ from impasto.runs.queue_endpoints import router as queue_router
 from impasto.runs.records_endpoints import queue_router as app_queue_router
 from impasto.runs.records_endpoints import router as records_router
 from impasto.runs.run_endpoints import router as run_router
-from impasto.runs.tasks import deploy_configured_apps, reaping
+from impasto.runs.tasks import deploying, reaping
 from impasto.runs.worker_endpoints import router as worker_router
 from impasto.runs.ws_endpoints import router as ws_router
 from impasto.scenario.asset_endpoints import router as scenario_assets_router
@@ -58,10 +57,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
             settings = container.settings
-            await asyncio.to_thread(
-                deploy_configured_apps, settings, container.database, container.runs
-            )
             async with (
+                deploying(settings, container.database, container.runs),
                 sweeping(container.files, settings.files_sweep_interval_seconds),
                 delivering(container.webhooks, settings.webhook_poll_interval_seconds),
                 reaping(container.database, container.runs, settings.queue_reap_interval_seconds),

@@ -6,14 +6,13 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-import structlog
 from fastapi.testclient import TestClient
 
 from impasto.config import LogFormat
 from impasto.container import Container
 from impasto.kit.logging import configure_logging
 from impasto.models import KeyScope
-from tests.conftest import auth, make_key
+from tests.conftest import auth, make_key, quiet_structlog
 
 
 @pytest.fixture
@@ -23,7 +22,7 @@ def json_logs() -> Iterator[io.StringIO]:
     stream = io.StringIO()
     configure_logging("info", LogFormat.JSON, stream)
     yield stream
-    structlog.reset_defaults()
+    quiet_structlog()
     root.handlers[:], level = saved
     root.setLevel(level)
 

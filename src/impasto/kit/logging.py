@@ -22,8 +22,11 @@ def configure_logging(level: str, fmt: LogFormat, stream: TextIO | None = None) 
     """Route structlog and stdlib logging (uvicorn, alembic) through one renderer on stderr."""
     stream = stream or sys.stderr
     use_json = fmt is LogFormat.JSON or (fmt is LogFormat.AUTO and not stream.isatty())
+    # Plain tracebacks: rich ones print local variables (secrets) and take seconds to draw.
     renderer: Any = (
-        structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer()
+        if use_json
+        else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
     )
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,

@@ -6,6 +6,10 @@ import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy.orm import Session
+
+from impasto.kit.db import Database
+
 T = TypeVar("T")
 
 
@@ -22,3 +26,13 @@ async def in_thread(work: Callable[[], T]) -> T:
     except asyncio.CancelledError:
         await asyncio.wait([future])
         raise
+
+
+async def in_session(database: Database, work: Callable[[Session], T], *, write: bool) -> T:
+    """``work`` in one transaction on a worker thread, committed when it returns."""
+
+    def run() -> T:
+        with database.session(write=write) as session:
+            return work(session)
+
+    return await in_thread(run)

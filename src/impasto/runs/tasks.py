@@ -7,11 +7,13 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
+from sqlalchemy.exc import OperationalError
+
 from impasto.apps import BUILTIN_OWNER, builtin_apps
 from impasto.config import Settings
 from impasto.kit.db import Database
 from impasto.kit.logging import get_logger
-from impasto.kit.threads import in_thread
+from impasto.kit.threads import in_session
 from impasto.runs.apps import AppRegistry
 from impasto.runs.leases import LeaseService
 from impasto.runs.service import RunDeps
@@ -34,6 +36,38 @@ def deploy_configured_apps(settings: Settings, database: Database, deps: RunDeps
             logger.info("app_deployed", app=app.app_id, import_path=import_path)
 
 
+@asynccontextmanager
+async def deploying(settings: Settings, database: Database, deps: RunDeps) -> AsyncIterator[None]:
+    """Deploy the configured apps before serving; while the database is unreachable, keep
+    trying in the background so the server still starts and reports 503 on /health."""
+    try:
+        await asyncio.to_thread(deploy_configured_apps, settings, database, deps)
+    except OperationalError:
+        logger.warning("apps_deploy_deferred", reason="database unreachable")
+    else:
+        yield
+        return
+
+    async def retry() -> None:
+        delay = 1.0
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await asyncio.to_thread(deploy_configured_apps, settings, database, deps)
+            except OperationalError:
+                delay = min(delay * 2, 30.0)
+            else:
+                return
+
+    task = asyncio.create_task(retry(), name="apps-deploy")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def parse_app_setting(item: str, default_owner: str) -> tuple[str, str, str | None]:
     """``module:Class`` or ``owner/name=module:Class`` -> (owner, import path, name)."""
     target, sep, import_path = item.partition("=")
@@ -52,14 +86,12 @@ async def reaping(database: Database, deps: RunDeps, interval: float) -> AsyncIt
         yield
         return
 
-    def reap() -> int:
-        with database.session(write=True) as session:
-            return LeaseService(session, deps).reap()
-
     async def loop() -> None:
         while True:
             try:
-                reaped = await in_thread(reap)
+                reaped = await in_session(
+                    database, lambda s: LeaseService(s, deps).reap(), write=True
+                )
                 if reaped:
                     logger.info("leases_reaped", count=reaped)
             except Exception:

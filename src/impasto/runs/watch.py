@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from impasto.kit.db import Database
-from impasto.kit.threads import in_thread
+from impasto.kit.threads import in_session
 from impasto.models import RequestRecord, RunEvent
 from impasto.runs.notifier import request_topic
 from impasto.runs.repository import COMPLETED
@@ -35,18 +35,14 @@ class Watcher:
         self._deps = deps
 
     async def read(self, work: Callable[[RunService], T]) -> T:
-        def run() -> T:
-            with self._database.session(write=False) as session:
-                return work(RunService(session, self._deps))
-
-        return await in_thread(run)
+        return await in_session(
+            self._database, lambda s: work(RunService(s, self._deps)), write=False
+        )
 
     async def write(self, work: Callable[[RunService], T]) -> T:
-        def run() -> T:
-            with self._database.session(write=True) as session:
-                return work(RunService(session, self._deps))
-
-        return await in_thread(run)
+        return await in_session(
+            self._database, lambda s: work(RunService(s, self._deps)), write=True
+        )
 
     async def completed(
         self, request_id: str, gone: Callable[[], Awaitable[bool]] | None = None

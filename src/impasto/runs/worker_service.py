@@ -8,7 +8,6 @@ and output files that arrive as a request body rather than a path on this machin
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from impasto.files.acl import parse_lifecycle
@@ -18,6 +17,7 @@ from impasto.files.service import FileService
 from impasto.files.urls import file_url
 from impasto.kit.db import Database
 from impasto.kit.errors import Conflict
+from impasto.kit.threads import in_session
 from impasto.runs.leases import Claim, LeaseService
 from impasto.runs.notifier import WORK_TOPIC
 from impasto.runs.service import RunDeps
@@ -83,11 +83,11 @@ class WorkerGateway:
     ) -> str:
         """Store an output file for the request's owner; its URL on the request's base."""
 
-        def held() -> Claim | None:
-            with self._database.session(write=False) as session:
-                return LeaseService(session, self._deps).held_claim(worker_id, request_id, attempt)
-
-        claim = await asyncio.to_thread(held)
+        claim = await in_session(
+            self._database,
+            lambda s: LeaseService(s, self._deps).held_claim(worker_id, request_id, attempt),
+            write=False,
+        )
         if claim is None:
             raise LeaseLost()
         lifecycle = parse_lifecycle(claim.headers.get("x-fal-object-lifecycle-preference"))

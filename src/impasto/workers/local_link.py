@@ -21,7 +21,7 @@ from impasto.files.fetch import UrlFetcher
 from impasto.files.service import FileService
 from impasto.files.urls import file_url
 from impasto.kit.db import Database
-from impasto.kit.threads import in_thread
+from impasto.kit.threads import in_session
 from impasto.runners.spool import SpooledFile
 from impasto.runs.apps import AppRegistry, endpoint_ids_of
 from impasto.runs.completion import Result
@@ -53,11 +53,7 @@ class LocalLink:
         self._open: dict[str, Subscription] = {}
 
     async def _db(self, work: Callable[[Session], T], *, write: bool = True) -> T:
-        def run() -> T:
-            with self._database.session(write=write) as session:
-                return work(session)
-
-        return await in_thread(run)
+        return await in_session(self._database, work, write=write)
 
     async def apps(self) -> list[AppSpec]:
         def work(session: Session) -> list[AppSpec]:
