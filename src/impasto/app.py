@@ -10,8 +10,7 @@ from fastapi import FastAPI
 
 from impasto import __version__
 from impasto.assets.endpoints import router as assets_router
-from impasto.assets.indexing import AssetIndexer
-from impasto.assets.tasks import indexing
+from impasto.assets.tasks import build_indexer, indexing, loading_vectors
 from impasto.catalog.admin_endpoints import router as catalog_admin_router
 from impasto.catalog.endpoints import router as catalog_router
 from impasto.config import Settings
@@ -63,16 +62,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                 delivering(container.webhooks, settings.webhook_poll_interval_seconds),
                 reaping(container.database, container.runs, settings.queue_reap_interval_seconds),
                 embedded_worker(container),
-                indexing(
-                    AssetIndexer(
-                        container.database,
-                        container.object_store,
-                        container.clock,
-                        container.asset_embedders,
-                        container.ids,
-                    ),
-                    settings.assets_index_interval_seconds,
-                ),
+                loading_vectors(container.asset_vectors),
+                indexing(build_indexer(container), settings.assets_index_interval_seconds),
             ):
                 yield
         finally:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
 
+from impasto.assets.ann import AssetVectors
 from impasto.assets.ingest import upload_hook
 from impasto.config import Settings
 from impasto.embedders.base import Embedder
@@ -24,6 +25,9 @@ from impasto.runs.notifier import LocalNotifier
 from impasto.runs.service import QueuePolicy, RunDeps
 from impasto.storage import ObjectStore
 from impasto.storage.factory import build_object_store
+from impasto.vectors.base import VectorIndex
+from impasto.vectors.factory import open_vector_index
+from impasto.vectors.pgvector import pgvector_available
 from impasto.webhooks.core import Webhooks, build_webhooks
 
 
@@ -41,8 +45,10 @@ class Container:
     webhooks: Webhooks
     runs: RunDeps
     registry: CollectorRegistry = field(repr=False)
-    # Embedders the asset library indexes with and searches through (assets/vectors.py).
+    # Embedders the asset library indexes with and searches through (assets/vectors.py),
+    # and one vector index per embedder's space (assets/ann.py), filled after start.
     asset_embedders: list[Embedder] = field(default_factory=list)
+    asset_vectors: list[AssetVectors] = field(default_factory=list)
 
     def close(self) -> None:
         self.database.dispose()
@@ -63,6 +69,7 @@ def build_container(
     files = _build_files(settings, database, object_store, clock, ids)
     files.on_record = upload_hook(ids)
     webhooks = build_webhooks(settings, database, clock, ids, registry)
+    embedders = list(registry_from_settings(settings))
     return Container(
         settings=settings,
         database=database,
@@ -75,9 +82,29 @@ def build_container(
         url_fetcher=_build_fetcher(settings, clock, files),
         webhooks=webhooks,
         runs=_build_runs(settings, clock, ids, webhooks),
-        asset_embedders=list(registry_from_settings(settings)),
+        asset_embedders=embedders,
+        asset_vectors=[_asset_vectors(settings, database, clock, e) for e in embedders],
         registry=registry,
     )
+
+
+def _asset_vectors(
+    settings: Settings, database: Database, clock: Clock, embedder: Embedder
+) -> AssetVectors:
+    def open_index() -> VectorIndex | None:
+        # An in-process index would miss other API processes' writes on PostgreSQL.
+        if database.dialect == "postgresql" and not pgvector_available(database):
+            return None
+        return open_vector_index(
+            database,
+            embedder.space,
+            embedder.dimensions,
+            data_dir=settings.data_dir,
+            exact_limit=settings.vector_exact_limit,
+            ef_search=settings.vector_ef_search,
+        )
+
+    return AssetVectors(database, embedder, clock, open_index)
 
 
 def _build_files(

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from impasto.assets.legs import SearchInput, SearchLeg, fuse
+from impasto.assets.legs import Scope, SearchInput, SearchLeg, fuse
 from impasto.assets.repository import AssetRepository
 from impasto.catalog import cursor as cursors
 from impasto.catalog.keyset import order_by, sort_after
@@ -165,7 +165,7 @@ def search(
 ) -> AssetPage:
     repo = AssetRepository(session)
     conditions = scope_conditions(repo, query)
-    scope: Select[Any] = select(Asset.__table__.c.id).where(and_(*conditions))
+    scope = Scope(query.owner, select(Asset.__table__.c.id).where(and_(*conditions)))
     usable = [leg for leg in legs if leg.accepts(search_input)]
     if not usable:
         raise InvalidRequest(

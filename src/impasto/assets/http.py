@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from impasto.assets.ann import IndexedVectorLeg
 from impasto.assets.idempotency import Answer, once
 from impasto.assets.keyword import KeywordLeg
 from impasto.assets.legs import SearchLeg
@@ -42,7 +43,10 @@ def base(request: Request, container: Container) -> str:
 
 def search_legs(container: Container) -> list[SearchLeg]:
     legs: list[SearchLeg] = [KeywordLeg()]
-    legs.extend(ExactVectorLeg(embedder) for embedder in container.asset_embedders)
+    indexed = {vectors.space: vectors for vectors in container.asset_vectors}
+    for embedder in container.asset_embedders:
+        vectors = indexed.get(embedder.space)
+        legs.append(IndexedVectorLeg(vectors) if vectors else ExactVectorLeg(embedder))
     return legs
 
 

@@ -19,6 +19,7 @@ from anyio import to_thread
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from impasto.assets.ann import AssetVectors, VectorKey
 from impasto.assets.media import image_size, thumbnail
 from impasto.assets.probe import MediaInfo, probe
 from impasto.assets.vectors import AssetEmbedder, to_bytes
@@ -70,12 +71,14 @@ class AssetIndexer:
         clock: Clock,
         embedders: Sequence[AssetEmbedder],
         ids: IdGenerator | None = None,
+        vectors: Sequence[AssetVectors] = (),
     ) -> None:
         self.database = database
         self.store = store
         self.clock = clock
         self.embedders = list(embedders)
         self.ids = ids or UUIDv7Generator()
+        self.vectors = list(vectors)  # indexes to keep in step, after each commit
 
     async def run_once(self, limit: int = 32) -> int:
         """Index up to ``limit`` pending assets; returns how many jobs were handled."""
@@ -88,7 +91,11 @@ class AssetIndexer:
                 log.warning("asset indexing failed", asset=work.asset_pk, error=repr(exc))
                 await to_thread.run_sync(self._fail, work, repr(exc))
                 continue
-            await to_thread.run_sync(self._save, work, found, vectors)
+            saved = await to_thread.run_sync(self._save, work, found, vectors)
+            if saved is not None:
+                owner, old = saved
+                for index in self.vectors:
+                    await to_thread.run_sync(index.replace, owner, old, vectors)
         return len(batch)
 
     async def _inspect(self, work: _Work) -> _Found:
@@ -189,7 +196,11 @@ class AssetIndexer:
                 )
         return rows
 
-    def _save(self, work: _Work, found: _Found, vectors: list[AssetEmbedding]) -> None:
+    def _save(
+        self, work: _Work, found: _Found, vectors: list[AssetEmbedding]
+    ) -> tuple[str, list[VectorKey]] | None:
+        """Commit what the job found; the asset's owner and replaced vector keys, or None
+        when the asset or its job is gone."""
         with self.database.session(write=True) as session:
             asset = session.get(Asset, work.asset_pk)
             job = session.get(AssetIndexJob, work.job_id)
@@ -197,7 +208,7 @@ class AssetIndexer:
             if asset is None or job is None:
                 if found.thumbnail is not None:
                     _release(session, found.thumbnail, now)
-                return
+                return None
             media = found.media
             if media.width and media.height and asset.width is None:
                 asset.width, asset.height = media.width, media.height
@@ -206,13 +217,19 @@ class AssetIndexer:
             if found.thumbnail is not None:
                 self._link_thumbnail(session, asset, found.thumbnail, now)
             spaces = [e.space for e in self.embedders]
-            session.execute(
-                delete(AssetEmbedding).where(
-                    AssetEmbedding.asset_pk == asset.id, AssetEmbedding.space.in_(spaces)
+            mine = (AssetEmbedding.asset_pk == asset.id, AssetEmbedding.space.in_(spaces))
+            old: list[VectorKey] = [
+                (pk, kind, position)
+                for pk, kind, position in session.execute(
+                    select(
+                        AssetEmbedding.asset_pk, AssetEmbedding.kind, AssetEmbedding.position
+                    ).where(*mine)
                 )
-            )
+            ]
+            session.execute(delete(AssetEmbedding).where(*mine))
             session.add_all(vectors)
             job.status = "done"
+            return asset.owner, old
 
     def _link_thumbnail(self, session: Session, asset: Asset, blob: Blob, now: datetime) -> None:
         """Record the thumbnail as a file of the owner, readable as the original is."""

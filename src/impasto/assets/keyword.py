@@ -8,12 +8,11 @@ name, tag names); a whole-token hit scores 2, a prefix hit 1. Ties go to the new
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, text
+from sqlalchemy import ColumnElement, case, func, literal, select, text
 from sqlalchemy.orm import Session
 
-from impasto.assets.legs import LegHit, LegResult, SearchInput
+from impasto.assets.legs import LegHit, LegResult, Scope, SearchInput
 from impasto.catalog.tokens import padded, query_terms
 from impasto.models import Asset
 
@@ -57,14 +56,12 @@ class KeywordLeg:
     def accepts(self, query: SearchInput) -> bool:
         return bool(query.text and query_terms(query.text))
 
-    def search(
-        self, session: Session, scope: Select[Any], query: SearchInput, limit: int
-    ) -> LegResult:
+    def search(self, session: Session, scope: Scope, query: SearchInput, limit: int) -> LegResult:
         terms = query_terms(query.text or "")
         if not terms:
             return LegResult([])
         dialect = session.get_bind().dialect.name
-        conditions: list[ColumnElement[bool]] = [ASSETS.c.id.in_(scope)]
+        conditions: list[ColumnElement[bool]] = [ASSETS.c.id.in_(scope.assets)]
         candidates = _candidates(dialect, terms)
         if candidates is not None:
             conditions.append(candidates)

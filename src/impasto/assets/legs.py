@@ -1,9 +1,9 @@
 """The search seam: legs that each rank assets within a scope, fused by weighted RRF.
 
-A leg answers a ranked list of asset keys for one query inside the scope (a subquery of
-asset keys the filters allow). Fusion uses ranks, not scores, so the keyword leg's numbers
-(and BM25 versus ts_rank) never need to be comparable with cosines: the same data ranks
-the same way on both databases (``docs/architecture/assets.md``).
+A leg answers a ranked list of asset keys for one query inside the scope (the owner, and a
+subquery of asset keys the filters allow). Fusion uses ranks, not scores, so the keyword
+leg's numbers (and BM25 versus ts_rank) never need to be comparable with cosines: the same
+data ranks the same way on both databases (``docs/architecture/assets.md``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,14 @@ class SearchInput:
 
 
 @dataclass(frozen=True, slots=True)
+class Scope:
+    """The assets a search may return: ``owner``'s, narrowed to the ``assets`` subquery."""
+
+    owner: str
+    assets: Select[Any]
+
+
+@dataclass(frozen=True, slots=True)
 class LegHit:
     asset_pk: int
     similarity: float | None = None  # cosine for vector legs; None for keyword hits
@@ -56,7 +64,7 @@ class SearchLeg(Protocol):
         ...
 
     def search(
-        self, session: Session, scope: Select[Any], query: SearchInput, limit: int
+        self, session: Session, scope: Scope, query: SearchInput, limit: int
     ) -> LegResult: ...
 
 

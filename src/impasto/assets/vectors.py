@@ -14,10 +14,10 @@ from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from impasto.assets.legs import LegHit, LegResult, SearchInput
+from impasto.assets.legs import LegHit, LegResult, Scope, SearchInput
 from impasto.models import AssetEmbedding
 
 Vector = NDArray[np.float32]
@@ -47,7 +47,7 @@ def from_bytes(raw: bytes, dimensions: int) -> Vector:
     return np.frombuffer(raw, dtype="<f4", count=dimensions)
 
 
-def _normalise(matrix: NDArray[Any]) -> Vector:
+def normalise(matrix: NDArray[Any]) -> Vector:
     matrix = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
     return np.asarray(matrix / np.where(norms == 0, 1, norms), dtype=np.float32)
@@ -71,23 +71,21 @@ class ExactVectorLeg:
             texts = self.embedder.embed_texts([query.text])
             if texts is None:
                 return None
-            vector: Vector = _normalise(texts)[0]
+            vector: Vector = normalise(texts)[0]
             return vector
         stored = query.stored.get(self.embedder.space)
         if stored:
-            matrix = _normalise(np.asarray(stored, dtype=np.float32))
+            matrix = normalise(np.asarray(stored, dtype=np.float32))
         else:
             embedded = self.embedder.embed_images(list(query.images))
             if embedded is None or len(embedded) == 0:
                 return None
-            matrix = _normalise(embedded)
+            matrix = normalise(embedded)
         # Frames of a video: their mean direction is the query.
-        mean: Vector = _normalise(matrix.mean(axis=0, keepdims=True))[0]
+        mean: Vector = normalise(matrix.mean(axis=0, keepdims=True))[0]
         return mean
 
-    def search(
-        self, session: Session, scope: Select[Any], query: SearchInput, limit: int
-    ) -> LegResult:
+    def search(self, session: Session, scope: Scope, query: SearchInput, limit: int) -> LegResult:
         target = self.query_vector(query)
         if target is None:
             return LegResult([])
@@ -95,7 +93,7 @@ class ExactVectorLeg:
             select(AssetEmbedding.asset_pk, AssetEmbedding.vector).where(
                 AssetEmbedding.space == self.embedder.space,
                 AssetEmbedding.dimensions == self.embedder.dimensions,
-                AssetEmbedding.asset_pk.in_(scope),
+                AssetEmbedding.asset_pk.in_(scope.assets),
             )
         )
         pks: list[int] = []
@@ -105,7 +103,7 @@ class ExactVectorLeg:
             vectors.append(from_bytes(raw, self.embedder.dimensions))
         if not pks:
             return LegResult([])
-        sims = _normalise(np.stack(vectors)) @ target
+        sims = normalise(np.stack(vectors)) @ target
         best: dict[int, float] = {}
         for pk, sim in zip(pks, sims.tolist(), strict=True):
             if pk not in best or sim > best[pk]:

@@ -15,14 +15,13 @@ import binascii
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from impasto.assets import browse
-from impasto.assets.legs import LegResult, SearchInput, SearchLeg
+from impasto.assets.legs import LegResult, Scope, SearchInput, SearchLeg
 from impasto.assets.media import image_size
 from impasto.assets.repository import AssetRepository
 from impasto.assets.search_urls import BlobReader, visual_query
@@ -62,9 +61,7 @@ class _Weighted:
     def accepts(self, query: SearchInput) -> bool:
         return self.leg.accepts(query)
 
-    def search(
-        self, session: Session, scope: Select[Any], query: SearchInput, limit: int
-    ) -> LegResult:
+    def search(self, session: Session, scope: Scope, query: SearchInput, limit: int) -> LegResult:
         return self.leg.search(session, scope, query, limit)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from impasto.assets.indexing import AssetIndexer
+from impasto.assets.tasks import build_indexer
 from impasto.container import Container
 from tests.conftest import auth, make_key
 from tests.integration.assets.test_assets_api import assets, png, upload
@@ -20,9 +20,7 @@ def test_indexed_assets_answer_hybrid_and_image_search(
     aaa = upload(client, key, "aaa.png", png(3, 5))
     upload(client, key, "bbb.png", png(4, 4))
     upload(client, key, "ccc.png", png(5, 5))
-    indexer = AssetIndexer(
-        container.database, container.object_store, container.clock, container.asset_embedders
-    )
+    indexer = build_indexer(container)
     handled = client.portal.call(indexer.run_once)  # type: ignore[union-attr]
     assert handled == 3
     assert client.portal.call(indexer.run_once) == 0  # type: ignore[union-attr]

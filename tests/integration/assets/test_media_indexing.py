@@ -13,7 +13,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from impasto.assets.indexing import AssetIndexer
+from impasto.assets.tasks import build_indexer
 from impasto.container import Container
 from tests.conftest import auth, make_key
 from tests.integration.assets.test_assets_api import assets, png, upload
@@ -63,13 +63,7 @@ def put(client: TestClient, key: dict[str, str], name: str, data: bytes, content
 
 
 def run_indexer(client: TestClient, container: Container) -> int:
-    indexer = AssetIndexer(
-        container.database,
-        container.object_store,
-        container.clock,
-        container.asset_embedders,
-        container.ids,
-    )
+    indexer = build_indexer(container)
     handled: int = client.portal.call(indexer.run_once)  # type: ignore[union-attr]
     return handled
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from impasto.assets.indexing import AssetIndexer
 from impasto.assets.runs import record_run
+from impasto.assets.tasks import build_indexer
 from impasto.container import Container
 from tests.conftest import auth, make_key
 from tests.integration.assets.test_assets_api import png, upload
@@ -39,9 +39,7 @@ def ids(assets: list[dict[str, Any]]) -> list[str]:
 
 
 def index(client: TestClient, container: Container) -> None:
-    indexer = AssetIndexer(
-        container.database, container.object_store, container.clock, container.asset_embedders
-    )
+    indexer = build_indexer(container)
     assert client.portal.call(indexer.run_once) > 0  # type: ignore[union-attr]
 
 
