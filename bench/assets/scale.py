@@ -1,7 +1,7 @@
 """Vector search at scale: ANN against the exact numpy floor, embedded and on PostgreSQL.
 
     python -m bench.assets.scale [--n 1000000] [--queries 200] [--backends usearch,pgvector]
-                                 [--workdir DIR]
+                                 [--http sqlite,postgresql] [--workdir DIR]
 
 Synthetic unit vectors (384-d, like MiniLM's; clusters of ~1,000 around random centres),
 one owner. In one run, on one machine: the exact scan (``ExactIndex``, numpy) sets the
@@ -14,8 +14,9 @@ tag or collection filter takes.
 Synthetic clusters flatter recall (``reference/asset-search.md`` §3): treat the figures as
 the speed side of the trade; re-measure recall on real embeddings before tuning ef_search.
 
-Hook for the assets API (not wired yet): ``http_hybrid`` below is where browse and hybrid
-search through ``GET /v1/assets`` on SQLite and PostgreSQL get timed against these rows.
+Then the same vectors through the assets API (``http_hybrid``, ``bench/assets/http.py``):
+browse, hybrid and image search through HTTP on SQLite and PostgreSQL, against the same
+floor; the build column of the image row is the server's index fill at start.
 """
 
 from __future__ import annotations
@@ -198,12 +199,18 @@ def run_pgvector(
     return rows
 
 
-def http_hybrid(workdir: Path, data: np.ndarray, ids: list[str]) -> list[Row]:
-    """Hook: browse and hybrid search p50/p95 through ``GET /v1/assets`` (SQLite and
-    PostgreSQL) over the same vectors, once the assets API serves them. Load ``data`` as
-    the embeddings of ``ids`` with synthetic titles/prompts, start ``impasto serve`` as
-    ``bench/catalog`` does, and return one Row per (database, scenario)."""
-    return []
+def http_hybrid(workdir: Path, data: np.ndarray, count: int, kinds: list[str]) -> list[Row]:
+    """Browse, hybrid and image search through the API over the same vectors
+    (``bench/assets/http.py``); the image rows' recall@10 is against exact search."""
+    from bench.assets import http
+
+    picks = np.random.default_rng(SEED + 2).choice(len(data), count, replace=False).tolist()
+    truth = [np.argsort(-(data @ data[i]))[:K].tolist() for i in picks]
+    rows = []
+    for kind in kinds:
+        for name, build, p50, p95, rec in http.run(kind, workdir, data, picks, truth):
+            rows.append(Row(name, build, p50, p95, rec))
+    return rows
 
 
 def report(row: Row, floor: float) -> None:
@@ -229,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default="usearch,pgvector")
     parser.add_argument("--ef", default="32,64,128")
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--http", default="sqlite,postgresql", help="'' to skip the API rows")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="impasto-bench-assets-"))
     efs = [int(x) for x in args.ef.split(",")]
@@ -255,7 +263,9 @@ def main(argv: list[str] | None = None) -> int:
         report_all(run_usearch(data, ids, qs, (truth, truth_f), allowed, workdir, efs), floor)
     if "pgvector" in backends:
         report_all(run_pgvector(data, ids, qs, (truth, truth_f), allowed, workdir, efs), floor)
-    report_all(http_hybrid(workdir, data, ids), floor)
+    if args.http:
+        for kind in args.http.split(","):
+            report_all(http_hybrid(workdir, data, args.queries, [kind]), floor)
     return 0
 
 
