@@ -6,13 +6,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, Integer, Select, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from impasto.catalog import walk
 from impasto.catalog.cards import ModelCard, card, cards_statement
 from impasto.catalog.keyset import order_by, sort_after
-from impasto.catalog.search import SearchQuery, low_field_ceiling, ranked_ids
+from impasto.catalog.search import SearchQuery, low_field_ceiling, ranked_ids, term_params
 from impasto.models import (
     Account,
     CatalogBlacklist,
@@ -95,13 +95,23 @@ class CatalogRepository:
         )
         self._session.flush()
 
+    def visibility(self, endpoint_id: str) -> tuple[str, str] | None:
+        """``(privacy, owner)`` of an entry: all a call's permission check reads, without
+        loading the whole entry and its schemas."""
+        row = self._session.connection().execute(_VISIBILITY, {"endpoint": endpoint_id})
+        found = row.first()
+        return None if found is None else (found.privacy, found.owner)
+
     def add_requests(self, endpoint_id: str, n: int) -> bool:
-        result = self._session.execute(
-            update(CatalogEntry)
-            .where(CatalogEntry.endpoint_id == endpoint_id)
-            .values(request_count=CatalogEntry.request_count + n)
+        """One Core statement (every completed request runs it); an entry this session
+        holds is expired, as the ORM's own update would have refreshed it."""
+        result = self._session.connection().execute(
+            _ADD_REQUESTS, {"endpoint": endpoint_id, "n": n}
         )
-        return bool(getattr(result, "rowcount", 0))
+        for held in list(self._session.identity_map.values()):
+            if isinstance(held, CatalogEntry) and held.endpoint_id == endpoint_id:
+                self._session.expire(held, ["request_count"])
+        return bool(result.rowcount)
 
     def set_loaded(self, endpoint_id: str, loaded: bool) -> bool:
         result = self._session.execute(
@@ -118,10 +128,10 @@ class CatalogRepository:
         endpoint_id)`` rows in result order. Benchmarks time this against the HTTP path."""
         dialect = self.dialect
         terms = list(query.terms)
-        full = ranked_ids(dialect, query)
+        params = term_params(terms)
         if terms and query.endpoint_ids is None:
             if walk.sparse(self._session, dialect, terms):
-                return [tuple(row) for row in self._session.execute(full)]
+                return self._rows(ranked_ids(dialect, query), params)
             # Common words: the page is near the head of the list order (walk.py).
             page = walk.head(self._session, dialect, query)
             if page is not None:
@@ -132,10 +142,13 @@ class CatalogRepository:
             ceiling = low_field_ceiling(len(terms))
             if query.after is None or query.after[0] > ceiling:
                 statement = ranked_ids(dialect, query, scope="high", above=ceiling)
-                rows = [tuple(row) for row in self._session.execute(statement)]
+                rows = self._rows(statement, params)
                 if len(rows) >= query.limit:
                     return rows
-        return [tuple(row) for row in self._session.execute(full)]
+        return self._rows(ranked_ids(dialect, query), params)
+
+    def _rows(self, statement: Select[Any], params: dict[str, str]) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self._session.execute(statement, params)]
 
     def scan(
         self,
@@ -186,3 +199,22 @@ class CatalogRepository:
         elif not on and existing is not None:
             self._session.delete(existing)
         self._session.flush()
+
+
+def _entries() -> Table:
+    table = CatalogEntry.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_ENTRIES = _entries()
+# Built once: these run on every request, where building and cache-keying a statement
+# each time cost more than executing it.
+_VISIBILITY = select(_ENTRIES.c.privacy, _ENTRIES.c.owner).where(
+    _ENTRIES.c.endpoint_id == bindparam("endpoint")
+)
+_ADD_REQUESTS = (
+    update(_ENTRIES)
+    .where(_ENTRIES.c.endpoint_id == bindparam("endpoint"))
+    .values(request_count=_ENTRIES.c.request_count + bindparam("n", type_=Integer()))
+)

@@ -205,8 +205,8 @@ class CatalogService:
     def may_call(self, caller: str, endpoint_id: str) -> bool:
         """Whether ``caller`` may run the endpoint: the rule of ``visible`` for one id,
         as one primary-key read (this is on every submit's path)."""
-        entry = self._repo.get(endpoint_id)
-        return entry is not None and self._may_see(caller, entry)
+        found = self._repo.visibility(endpoint_id)
+        return found is not None and self._may_see_as(caller, *found)
 
     def favorites_of(self, viewer: str | None, entries: Sequence[CatalogEntry]) -> set[int]:
         if viewer is None:
@@ -366,7 +366,10 @@ class CatalogService:
         return entry
 
     def _may_see(self, actor: str, entry: CatalogEntry) -> bool:
-        return entry.privacy != "private" or actor in (entry.owner, self._operator)
+        return self._may_see_as(actor, entry.privacy, entry.owner)
+
+    def _may_see_as(self, actor: str, privacy: str, owner: str) -> bool:
+        return privacy != "private" or actor in (owner, self._operator)
 
     def _check_may_manage(self, actor: str, owner: str) -> None:
         if actor not in (owner, self._operator):

@@ -9,15 +9,14 @@ from impasto.assets.runs import record_run
 from impasto.catalog.service import CatalogService
 from impasto.kit.clock import Clock
 from impasto.kit.ids import IdGenerator
-from impasto.models import RequestRecord
-from impasto.runs.completion import CompletionHook
+from impasto.runs.completion import Completed, CompletionHook
 from impasto.webhooks.core import Webhooks
 
 
 def count_popularity(clock: Clock, operator: str) -> CompletionHook:
     """The catalog's popularity is real traffic: one per completed request."""
 
-    def hook(session: Session, record: RequestRecord) -> None:
+    def hook(session: Session, record: Completed) -> None:
         CatalogService(session, clock, operator=operator).record_requests(record.endpoint_id)
 
     return hook
@@ -26,7 +25,7 @@ def count_popularity(clock: Clock, operator: str) -> CompletionHook:
 def send_webhook(webhooks: Webhooks) -> CompletionHook:
     """fal_webhook: the delivery joins the outbox in the same transaction."""
 
-    def hook(session: Session, record: RequestRecord) -> None:
+    def hook(session: Session, record: Completed) -> None:
         if record.webhook_url is None:
             return
         webhooks.outbox.enqueue(
@@ -46,10 +45,9 @@ def send_webhook(webhooks: Webhooks) -> CompletionHook:
 def index_assets(ids: IdGenerator) -> CompletionHook:
     """Input and output files of a successful run join the owner's asset library."""
 
-    def hook(session: Session, record: RequestRecord) -> None:
-        if record.result_status is None or record.result_status >= 400:
+    def hook(session: Session, record: Completed) -> None:
+        if record.result_status >= 400:
             return
-        assert record.completed_at is not None
         record_run(
             session,
             ids,

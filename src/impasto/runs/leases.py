@@ -19,6 +19,7 @@ from impasto.models import RequestRecord, RunEvent
 from impasto.runs.completion import (
     Result,
     complete,
+    finish_held,
     notify_after_commit,
     platform_failure,
     start_timeout_result,
@@ -101,18 +102,16 @@ class LeaseService:
         return True
 
     def finish(self, worker: str, request_id: str, attempt: int, result: Result) -> bool:
-        record = self._holding(worker, request_id, attempt)
-        if record is None:
-            return False
-        complete(
+        return finish_held(
             self._session,
-            record,
+            request_id,
+            worker,
+            attempt,
             result,
             self._deps.clock.now(),
             self._deps.hooks,
             self._deps.notifier,
         )
-        return True
 
     def release(self, worker: str, request_id: str, attempt: int, result: Result) -> bool:
         """A failure that was not the request's fault: run it again if attempts remain."""

@@ -3,6 +3,10 @@
 The claim and the lease checks are single statements, so two workers can never hold the
 same attempt: on PostgreSQL the claim skips rows another transaction has locked
 (``FOR UPDATE SKIP LOCKED``); on SQLite the one writer connection serialises claims.
+
+The three statements every request runs (insert, claim, finish) are Core, built once with
+bind parameters: the ORM's unit of work and the per-call statement construction and
+cache-key generation cost more than SQLite's own work (bench/README.md, Queue).
 """
 
 from __future__ import annotations
@@ -11,8 +15,25 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    Integer,
+    Row,
+    Select,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from impasto.models import DeployedApp, RequestRecord, RunEvent
 
@@ -32,6 +53,8 @@ CLAIM_COLUMNS = (
 IN_QUEUE = "IN_QUEUE"
 IN_PROGRESS = "IN_PROGRESS"
 COMPLETED = "COMPLETED"
+# What the completion hooks read of a request the finish statement completed.
+FINISHED_COLUMNS = ("request_id", "owner", "endpoint_id", "webhook_url", "input")
 
 
 class RunRepository:
@@ -41,9 +64,22 @@ class RunRepository:
 
     # requests
 
-    def add(self, record: RequestRecord) -> None:
+    def insert(self, values: dict[str, Any]) -> RequestRecord:
+        """A new request, as the ORM's add and flush would store it, and its record, held
+        in the session (a read of it in this transaction needs no query).
+
+        Only ``values``' columns are written (as the ORM would: a JSON column given None
+        stores JSON null, one left out stays SQL NULL); the record's other columns read
+        None, as on a freshly flushed record, without a reload.
+        """
+        self.session.flush()  # the Core statement does not autoflush as a query would
+        self.session.connection().execute(_INSERT, values)
+        record = RequestRecord(**values)
+        for name in _COLUMN_NAMES.difference(values):
+            setattr(record, name, None)
+        make_transient_to_detached(record)
         self.session.add(record)
-        self.session.flush()
+        return record
 
     def get(self, request_id: str) -> RequestRecord | None:
         return self.session.get(RequestRecord, request_id)
@@ -91,34 +127,35 @@ class RunRepository:
         One ``UPDATE ... WHERE id IN (pick) RETURNING`` in Core: the claim is the queue's
         hot path, and one statement is a third of the round trips of select-update-select.
         """
-        table = RequestRecord.__table__
-        assert isinstance(table, Table)
-        pick = (
-            select(table.c.request_id)
-            .where(
-                table.c.app_id == app_id,
-                table.c.status == IN_QUEUE,
-                or_(table.c.start_deadline.is_(None), table.c.start_deadline >= now),
-            )
-            .order_by(table.c.priority, table.c.request_id)
-            .limit(limit)
-        )
-        if self._postgres:
-            pick = pick.with_for_update(skip_locked=True)
-        claimed = (
-            update(table)
-            .where(table.c.request_id.in_(pick.scalar_subquery()))
-            .values(
-                status=IN_PROGRESS,
-                lease_owner=worker,
-                lease_expires_at=lease_until,
-                attempts=table.c.attempts + 1,
-                started_at=func.coalesce(table.c.started_at, now),
-            )
-            .returning(*(table.c[name] for name in CLAIM_COLUMNS))
-        )
-        rows = list(self.session.connection().execute(claimed))
+        statement = _CLAIM_FOR_UPDATE if self._postgres else _CLAIM
+        params = {
+            "app": app_id,
+            "worker": worker,
+            "limit": limit,
+            "now": now,
+            "until": lease_until,
+        }
+        rows = list(self.session.connection().execute(statement, params))
         return sorted(rows, key=lambda row: (row.priority, row.request_id))
+
+    def finish(
+        self, request_id: str, worker: str, attempt: int, values: dict[str, Any]
+    ) -> Row[Any] | None:
+        """Complete the attempt ``worker`` holds with the result ``values``, in one
+        fenced ``UPDATE ... RETURNING``; None when it no longer holds it.
+
+        A request without ``store_io`` loses its input, as JSON null, as ``complete``
+        writes it; ``values`` never hold None for ``output``: it stays as it is (NULL).
+        """
+        self.session.flush()  # the Core statement does not autoflush as a query would
+        fence = {"rid": request_id, "worker": worker, "attempt": attempt}
+        row = self.session.connection().execute(_FINISH, fence | values).first()
+        if row is not None:
+            # A record this session already holds must not show its state before.
+            held = self.session.identity_map.get(identity_key(RequestRecord, request_id))
+            if held is not None:
+                self.session.expire(held)
+        return row
 
     def has_queued(self, app_id: str) -> bool:
         stmt = select(RequestRecord.request_id).where(
@@ -196,3 +233,76 @@ class RunRepository:
 
     def flush(self) -> None:
         self.session.flush()
+
+
+def _table() -> Table:
+    table = RequestRecord.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _param(table: Table, name: str, column: str | None = None) -> BindParameter[Any]:
+    """A bind parameter typed as the column it is compared with or written to."""
+    return bindparam(name, type_=table.c[column or name].type)
+
+
+def _claim_statement(table: Table, *, postgres: bool) -> Update:
+    now = _param(table, "now", "started_at")
+    pick: Select[Any] = (
+        select(table.c.request_id)
+        .where(
+            table.c.app_id == _param(table, "app", "app_id"),
+            table.c.status == IN_QUEUE,
+            or_(table.c.start_deadline.is_(None), table.c.start_deadline >= now),
+        )
+        .order_by(table.c.priority, table.c.request_id)
+        .limit(bindparam("limit", type_=Integer()))
+    )
+    if postgres:
+        pick = pick.with_for_update(skip_locked=True)
+    return (
+        update(table)
+        .where(table.c.request_id.in_(pick.scalar_subquery()))
+        .values(
+            status=IN_PROGRESS,
+            lease_owner=_param(table, "worker", "lease_owner"),
+            lease_expires_at=_param(table, "until", "lease_expires_at"),
+            attempts=table.c.attempts + 1,
+            started_at=func.coalesce(table.c.started_at, now),
+        )
+        .returning(*(table.c[name] for name in CLAIM_COLUMNS))
+    )
+
+
+def _finish_statement(table: Table) -> Update:
+    """The result's own columns are set from the parameters' keys (Core's implicit SET),
+    so one statement serves results with and without an output."""
+    # Dropping the input of a request without store_io writes JSON null, not SQL NULL, as
+    # the ORM does for ``record.input = None`` (which leaves an input already None as is).
+    json_null = bindparam("json_null", JSON.NULL, type_=table.c.input.type)
+    return (
+        update(table)
+        .where(
+            table.c.request_id == _param(table, "rid", "request_id"),
+            table.c.status == IN_PROGRESS,
+            table.c.lease_owner == _param(table, "worker", "lease_owner"),
+            table.c.attempts == _param(table, "attempt", "attempts"),
+        )
+        .values(
+            status=COMPLETED,
+            lease_owner=None,
+            lease_expires_at=None,
+            input=case(
+                (or_(table.c.store_io, table.c.input.is_(None)), table.c.input), else_=json_null
+            ),
+        )
+        .returning(*(table.c[name] for name in FINISHED_COLUMNS))
+    )
+
+
+_TABLE = _table()
+_COLUMN_NAMES = frozenset(column.key for column in _TABLE.columns)
+_INSERT = insert(_TABLE)
+_CLAIM = _claim_statement(_TABLE, postgres=False)
+_CLAIM_FOR_UPDATE = _claim_statement(_TABLE, postgres=True)
+_FINISH = _finish_statement(_TABLE)

@@ -96,7 +96,7 @@ class RunService:
         deadline = None
         if options.start_timeout is not None:
             deadline = now + timedelta(seconds=options.start_timeout)
-        record = RequestRecord(
+        values: dict[str, Any] = dict(
             request_id=self._deps.ids.new(),
             owner=caller.owner,
             key_id=caller.key_id,
@@ -120,7 +120,7 @@ class RunService:
             payloads_deleted=False,
             created_at=now,
         )
-        self._repo.add(record)
+        record = self._repo.insert(values)
         notify_after_commit(self._session, self._deps.notifier, app_topic(record.app_id))
         notify_after_commit(self._session, self._deps.notifier, WORK_TOPIC)
         return record
