@@ -11,16 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
+    Subquery,
     and_,
+    bindparam,
     case,
     func,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -57,29 +62,46 @@ class SearchQuery:
     extra: Sequence[ColumnElement[bool]] = field(default_factory=tuple)
 
 
-def _contains(dialect: str, column: Any, needle: str) -> ColumnElement[bool]:
+def term_params(terms: Sequence[str]) -> dict[str, str]:
+    """The values of the score expressions' parameters: pass them to ``execute``."""
+    params = {}
+    for i, term in enumerate(terms):
+        params[f"catalog_w{i}"] = f" {term} "  # a whole token
+        params[f"catalog_p{i}"] = f" {term}"  # a token prefix
+    params["catalog_phrase"] = " " + " ".join(terms)
+    return params
+
+
+def _contains(dialect: str, column: str, key: str) -> ColumnElement[bool]:
+    # Unqualified column names: the same expression reads catalog_entries or a subquery of
+    # it (walk.py), so it is built once per term count and never adapted.
     finder = func.strpos if dialect == "postgresql" else func.instr
-    result: ColumnElement[bool] = finder(column, literal(needle)) > 0
+    needle = bindparam(key, type_=String)
+    result: ColumnElement[bool] = finder(literal_column(column, String), needle) > 0
     return result
 
 
-def _term_score(dialect: str, term: str) -> ColumnElement[int]:
-    whens: list[tuple[ColumnElement[bool], int]] = []
+@cache
+def _term_score(dialect: str, i: int) -> ColumnElement[int]:
+    # Nested: a column's token-prefix test first, its whole-token test only on a hit. Each
+    # column's weights exceed every later column's and a whole token is also a prefix, so
+    # this is the flat "first hit by weight" CASE with one test per missed column, not two.
+    whens: list[tuple[ColumnElement[bool], Any]] = []
     for column, exact, prefix in FIELD_WEIGHTS:
-        whens.append((_contains(dialect, column, f" {term} "), exact))
-        whens.append((_contains(dialect, column, f" {term}"), prefix))
-    whens.sort(key=lambda pair: -pair[1])
+        whole = case((_contains(dialect, column.name, f"catalog_w{i}"), exact), else_=prefix)
+        whens.append((_contains(dialect, column.name, f"catalog_p{i}"), whole))
     return case(*whens, else_=0)
 
 
-def hits_at_least(dialect: str, term: str, floor: int) -> ColumnElement[bool]:
-    """The term is a token prefix of some field weighing at least ``floor`` for it."""
+@cache
+def hits_at_least(dialect: str, i: int, floor: int) -> ColumnElement[bool]:
+    """Term ``i`` is a token prefix of some field weighing at least ``floor`` for it."""
     tests: list[ColumnElement[bool]] = []
     for column, exact, prefix in FIELD_WEIGHTS:
         if prefix >= floor:
-            tests.append(_contains(dialect, column, f" {term}"))
+            tests.append(_contains(dialect, column.name, f"catalog_p{i}"))
         elif exact >= floor:
-            tests.append(_contains(dialect, column, f" {term} "))
+            tests.append(_contains(dialect, column.name, f"catalog_w{i}"))
     return or_(*tests) if tests else literal(False)
 
 
@@ -200,26 +222,58 @@ def filters(query: SearchQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def term_scores(dialect: str, terms: Sequence[str]) -> list[ColumnElement[int]]:
-    return [_term_score(dialect, term) for term in terms]
+def term_scores(dialect: str, n_terms: int) -> list[ColumnElement[int]]:
+    return [_term_score(dialect, i) for i in range(n_terms)]
 
 
-def phrase_hit(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]:
-    """The query's words in order in the name, the condition of :data:`PHRASE_BONUS`."""
-    return _contains(dialect, ENTRIES.c.search_name, " " + " ".join(terms))
-
-
-def score_of(dialect: str, terms: Sequence[str]) -> ColumnElement[int]:
-    scores = term_scores(dialect, terms)
+@cache
+def score_of(dialect: str, n_terms: int) -> ColumnElement[int]:
+    """The relevance of ``n_terms`` terms: a template, values from :func:`term_params`.
+    Built once per term count, so a search does not pay SQLAlchemy's construction of a few
+    hundred nodes, and the compiled SQL is shared by every query of that length."""
+    scores = term_scores(dialect, n_terms)
     score: ColumnElement[int] = sum(scores[1:], scores[0])
-    if len(terms) > 1:
-        score = score + case((phrase_hit(dialect, terms), PHRASE_BONUS), else_=0)
+    if n_terms > 1:
+        score = score + phrase_bonus(dialect)
     return score
+
+
+@cache
+def phrase_bonus(dialect: str) -> ColumnElement[int]:
+    """:data:`PHRASE_BONUS` when the query's words are in order in the name."""
+    phrase = _contains(dialect, ENTRIES.c.search_name.name, "catalog_phrase")
+    bonus: ColumnElement[int] = case((phrase, PHRASE_BONUS), else_=0)
+    return bonus
 
 
 def best_score(n_terms: int) -> int:
     """The highest score ``n_terms`` terms can reach: every one a whole name word, in order."""
     return FIELD_WEIGHTS[0][1] * n_terms + (PHRASE_BONUS if n_terms > 1 else 0)
+
+
+def _scored(
+    dialect: str, n_terms: int, conditions: list[ColumnElement[bool]], above: int | None
+) -> Subquery:
+    """The rows matching ``conditions`` with their scores, each term's CASE evaluated once
+    per row. Flattened, SQLite and PostgreSQL would repeat it for every reference (the
+    per-term tests, the total, the cursor condition): ``OFFSET 0`` keeps the subquery."""
+    c = ENTRIES.c
+    parts = [score.label(f"s{i}") for i, score in enumerate(term_scores(dialect, n_terms))]
+    if n_terms > 1:
+        parts.append(phrase_bonus(dialect).label("bonus"))
+    shown = (c.pinned, c.highlighted, c.request_count, c.endpoint_id)
+    scored = select(c.id, *parts, *shown).where(*conditions).offset(0).subquery("scored")
+    s = scored.c
+    terms = [s[f"s{i}"] for i in range(n_terms)]
+    score: ColumnElement[int] = sum(terms[1:], terms[0])
+    if n_terms > 1:
+        score = score + s.bonus
+    # Every term must hit some field (the index may return a superset).
+    outer = [term > 0 for term in terms]
+    if above is not None:
+        outer.append(score > above)
+    shown_s = (s.pinned, s.highlighted, s.request_count, s.endpoint_id)
+    return select(s.id, score.label("score"), *shown_s).where(*outer).subquery("ranked")
 
 
 def ranked_ids(
@@ -232,6 +286,7 @@ def ranked_ids(
     """``SELECT id, score, pinned, highlighted, request_count, endpoint_id`` in result order.
 
     This is the whole cost of a search; loading the rows afterwards is a primary-key read.
+    Execute it with :func:`term_params` of the query's terms.
     ``scope`` narrows the index's candidates (see :func:`_candidates`) and ``above`` keeps
     rows scoring more than it: together they give the head of the same order when only
     such rows can be in it, at a fraction of the cost when a word is common.
@@ -243,25 +298,11 @@ def ranked_ids(
         candidates = _candidates(dialect, terms, scope)
         if candidates is not None:
             conditions.append(candidates)
-        # Every term must hit some field (the index may return a superset).
-        conditions.extend(score > 0 for score in term_scores(dialect, terms))
-        score = score_of(dialect, terms)
-        if above is not None:
-            conditions.append(score > above)
+        inner = _scored(dialect, len(terms), conditions, above)
     else:
-        score = literal(0, Integer)
-    inner = (
-        select(
-            c.id,
-            score.label("score"),
-            c.pinned,
-            c.highlighted,
-            c.request_count,
-            c.endpoint_id,
-        )
-        .where(*conditions)
-        .subquery("ranked")
-    )
+        shown = (c.pinned, c.highlighted, c.request_count, c.endpoint_id)
+        unscored = select(c.id, literal(0, Integer).label("score"), *shown)
+        inner = unscored.where(*conditions).subquery("ranked")
     r = inner.c
     keys: list[tuple[ColumnElement[Any], bool]] = [
         (r.score, True),

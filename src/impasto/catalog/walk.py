@@ -15,9 +15,10 @@ term in the name; every term in name, id or tags; every term anywhere):
    (``search.outscoring_match``), when they are few, and merge them in.
 
 On SQLite, FTS5 counts a tier's rows first (by the terms' first four letters, read from its
-prefix index), so a tier too rare to fill a page within the bound is skipped unread. When
-no tier gives a proven page, :func:`head` returns ``None`` and the caller ranks the index's
-whole candidate set as before. The page is the same either way; only the cost changes
+prefix index), so tiers too rare to fill a page within the bound are skipped unread (found
+by bisection: each tier's rows include the tier's above). When no tier gives a proven
+page, :func:`head` returns ``None`` and the caller ranks the index's whole candidate set as
+before. The page is the same either way; only the cost changes
 (``docs/architecture/catalog-search.md``).
 """
 
@@ -29,7 +30,6 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.util import ClauseAdapter
 
 from impasto.catalog.keyset import order_by, sort_after
 from impasto.catalog.search import (
@@ -45,6 +45,7 @@ from impasto.catalog.search import (
     pg_tsquery,
     ranked_ids,
     score_of,
+    term_params,
 )
 
 # A tier is the weight every term must reach in it (a token prefix of the name: 10; of the
@@ -84,10 +85,12 @@ def head(
     # A tier fills a page within the walk's reach if about this many rows are in it.
     total = session.execute(select(func.max(ENTRIES.c.id))).scalar_one() or 0
     dense = max(1, total // bounds.read_factor)
-    for tier in ONE_WORD_TIERS if n == 1 else WORDS_TIERS:
-        if sqlite and _count(session, _tier_match(terms, tier), dense) < dense:
-            continue  # too rare to fill a page within the walk's reach
-        walked = [tuple(row) for row in session.execute(_walk(dialect, query, tier, bounds))]
+    tiers: Sequence[Tier] = ONE_WORD_TIERS if n == 1 else WORDS_TIERS
+    if sqlite:  # tiers too rare to fill a page within the walk's reach are skipped unread
+        tiers = tiers[_first_dense(session, terms, tiers, dense) :]
+    for tier in tiers:
+        statement = _walk(dialect, query, tier, bounds)
+        walked = [tuple(row) for row in session.execute(statement, term_params(terms))]
         if len(walked) < k:
             continue
         floor = min(row[1] for row in walked)
@@ -138,17 +141,16 @@ def _walk(dialect: str, query: SearchQuery, tier: Tier, bounds: Bounds) -> Selec
         .limit(bounds.read_factor * query.limit)
         .subquery("window")
     )
-    # The same expressions over the window's columns.
-    adapt = ClauseAdapter(window).traverse
-    score = adapt(score_of(dialect, terms))
-    keys = [(adapt(column), descending) for column, descending in list_keys()]
+    # The score templates name columns unqualified: here they read the window's.
+    w = window.c
+    score = score_of(dialect, len(terms))
+    keys = [(w[column.name], descending) for column, descending in list_keys()]
     floor = tier or FIELD_WEIGHTS[0][1]
-    conditions = [adapt(hits_at_least(dialect, term, floor)) for term in terms]
+    conditions = [hits_at_least(dialect, i, floor) for i in range(len(terms))]
     if tier == BEST:
         conditions.append(score >= best_score(len(terms)))
     if query.after is not None:
         conditions.append(sort_after([(score, True), *keys], query.after))
-    w = window.c
     statement = (
         select(w.id, score, w.pinned, w.highlighted, w.request_count, w.endpoint_id)
         .where(*conditions)
@@ -184,7 +186,7 @@ def _outscoring(
         statement = ranked_ids(dialect, query, scope="name_exact", above=floor)
     else:
         return None
-    return [tuple(row) for row in session.execute(statement)]
+    return [tuple(row) for row in session.execute(statement, term_params(query.terms))]
 
 
 def _merge(walked: list[Row], outscoring: list[Row], k: int) -> list[Row]:
@@ -207,6 +209,20 @@ def _count(session: Session, match: str, cap: int) -> int:
     )
     count: int = session.execute(statement, {"m": match, "cap": cap}).scalar_one()
     return count
+
+
+def _first_dense(session: Session, terms: list[str], tiers: Sequence[Tier], dense: int) -> int:
+    """The index of the first tier with ``dense`` rows, by bisection: each tier's match is a
+    superset of the one before, so the counts only grow down the list (a tag word used to
+    pay one count per empty name and id tier)."""
+    low, high = 0, len(tiers)
+    while low < high:
+        middle = (low + high) // 2
+        if _count(session, _tier_match(terms, tiers[middle]), dense) < dense:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 def _tier_match(terms: list[str], tier: Tier) -> str:

@@ -10,11 +10,14 @@ import random
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import select
+
 from impasto.catalog import walk
 from impasto.catalog.repository import CatalogRepository
-from impasto.catalog.search import SearchQuery, ranked_ids
+from impasto.catalog.search import SearchQuery, filters, ranked_ids, term_params
 from impasto.catalog.tokens import query_terms
 from impasto.container import Container
+from impasto.models import CatalogEntry
 from tests.integration.catalog.conftest import requests, seed
 
 WORDS = [
@@ -88,7 +91,9 @@ def test_walked_pages_equal_the_full_ranking(container: Container) -> None:
                         viewer=viewer, terms=query_terms(text), category=category, limit=9
                     )
                     for _ in range(3):  # three pages, through the cursor position
-                        full = [tuple(row) for row in session.execute(ranked_ids(dialect, query))]
+                        statement = ranked_ids(dialect, query)
+                        params = term_params(query.terms)
+                        full = [tuple(row) for row in session.execute(statement, params)]
                         page = None
                         if not walk.sparse(session, dialect, query.terms, BOUNDS):
                             page = walk.head(session, dialect, query, BOUNDS)
@@ -103,3 +108,59 @@ def test_walked_pages_equal_the_full_ranking(container: Container) -> None:
     assert walked >= 10  # the walk, not the fallback, answered many of these
     if dialect == "sqlite":  # FTS5 column filters make the outscoring check narrow there
         assert checked >= 1  # some pages mixed scores: the outscoring check or a merge
+
+
+def _expected_score(row: Any, terms: list[str]) -> int:
+    """The documented formula in Python: per term its best field, +6 for the phrase."""
+    fields = [
+        (row.search_name, 12, 10),
+        (row.search_id, 9, 8),
+        (row.search_tags, 7, 6),
+        (row.search_category, 5, 4),
+        (row.search_description, 2, 1),
+    ]
+    total = 0
+    for term in terms:
+        best = 0
+        for text, exact, prefix in fields:
+            if f" {term} " in text:
+                best = max(best, exact)
+            elif f" {term}" in text:
+                best = max(best, prefix)
+        if best == 0:
+            return 0  # every term must hit
+        total += best
+    if len(terms) > 1 and " " + " ".join(terms) in row.search_name:
+        total += 6
+    return total
+
+
+def test_scores_follow_the_formula(container: Container) -> None:
+    """The nested, once-per-row CASE gives the flat formula's scores and order."""
+    _catalog(container)
+    with container.database.session(write=False) as session:
+        dialect = session.get_bind().dialect.name
+        rows = list(
+            session.execute(
+                select(CatalogEntry.__table__).where(*filters(SearchQuery(viewer="acme")))
+            )
+        )
+        for text in QUERIES:
+            terms = query_terms(text)
+            query = SearchQuery(viewer="acme", terms=terms, limit=1000)
+            got = [
+                tuple(row)
+                for row in session.execute(ranked_ids(dialect, query), term_params(terms))
+            ]
+            scored = [(r, _expected_score(r, terms)) for r in rows]
+            matched = [(r, s) for r, s in scored if s > 0]
+            matched.sort(
+                key=lambda p: (
+                    -p[1],
+                    not p[0].pinned,
+                    not p[0].highlighted,
+                    -p[0].request_count,
+                    p[0].endpoint_id,
+                )
+            )
+            assert [(row[0], row[1]) for row in got] == [(r.id, s) for r, s in matched], text
