@@ -15,6 +15,7 @@ from impasto.cli.common import DataDirOption, fail, load_settings
 from impasto.config import Settings
 from impasto.container import build_container
 from impasto.keys.service import KeyService
+from impasto.kit.blas import limit_blas_threads
 from impasto.kit.db.migrate import upgrade
 from impasto.kit.instance_lock import InstanceLock, InstanceLocked
 from impasto.kit.logging import configure_logging, get_logger
@@ -41,6 +42,7 @@ def serve(
     """Run the API server (and, on the embedded default, everything else) in one process."""
     settings = load_settings(host=host, port=port, data_dir=data_dir)
     configure_logging(settings.log_level, settings.log_format)
+    limit_blas_threads()
     lock = InstanceLock(settings.data_dir)
     try:
         lock.acquire()
