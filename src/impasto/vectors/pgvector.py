@@ -27,6 +27,7 @@ from impasto.vectors.hnsw import HnswParams
 
 DEFAULT_EXACT_LIMIT = 50_000
 BULK_ROWS = 1000  # from this many rows, a binary COPY: ~10x faster than INSERTs of literals
+REBUILD_ROWS = 10_000
 
 
 def pgvector_available(database: Database) -> bool:
@@ -83,7 +84,6 @@ class PgVectorIndex:
         self._params = replace(self._params, expansion_search=ef)
 
     def _ensure(self) -> None:
-        p = self._params
         with self._db.write_engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
             conn.execute(
@@ -94,13 +94,15 @@ class PgVectorIndex:
                     " PRIMARY KEY (owner, id))"
                 )
             )
-            conn.execute(
-                text(
-                    f"CREATE INDEX IF NOT EXISTS {self.table}_hnsw ON {self.table}"
-                    f" USING hnsw (embedding vector_cosine_ops)"
-                    f" WITH (m = {int(p.connectivity)}, ef_construction = {int(p.expansion_add)})"
-                )
-            )
+            conn.execute(text(self._create_index()))
+
+    def _create_index(self) -> str:
+        p = self._params
+        return (
+            f"CREATE INDEX IF NOT EXISTS {self.table}_hnsw ON {self.table}"
+            f" USING hnsw (embedding vector_cosine_ops)"
+            f" WITH (m = {int(p.connectivity)}, ef_construction = {int(p.expansion_add)})"
+        )
 
     def add(self, owner: str, ids: Sequence[str], vectors: Vectors) -> None:
         matrix = check_vectors(vectors, self._dimensions, rows=len(ids))
@@ -149,11 +151,22 @@ class PgVectorIndex:
                         chunk = []
                 chunk.append(struct.pack(">h", -1))
                 copy.write(b"".join(chunk))
+            cursor.execute(f"SELECT count(*) FROM {self.table}")  # noqa: S608
+            row = cursor.fetchone()
+            # A load that at least doubles the table rebuilds the graph in one parallel pass
+            # after the insert: inserting 100k rows one graph insertion at a time took over
+            # six minutes on 2 cores, a build ~100 s (bench/README.md, Assets).
+            rebuild = len(last) >= REBUILD_ROWS and len(last) >= int(row[0] if row else 0)
+            if rebuild:
+                cursor.execute(f"DROP INDEX IF EXISTS {self.table}_hnsw")
             cursor.execute(
                 f"INSERT INTO {self.table} (owner, id, embedding)"  # noqa: S608
                 " SELECT owner, id, embedding FROM incoming"
                 " ON CONFLICT (owner, id) DO UPDATE SET embedding = EXCLUDED.embedding"
             )
+            if rebuild:
+                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+                cursor.execute(self._create_index())
             raw.commit()
         except BaseException:
             raw.rollback()

@@ -118,3 +118,35 @@ def test_bulk_adds_upsert_like_single_ones(database: Database, tmp_path: Path) -
         want = exact.search("alice", q, 5)
         assert [h.id for h in got] == [h.id for h in want]
         assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-5)
+
+
+def test_a_load_that_doubles_the_table_rebuilds_the_graph(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pgvector: the HNSW index is dropped for a large load and built again after it."""
+    from sqlalchemy import text
+
+    from impasto.vectors import pgvector
+
+    index = _open(database, tmp_path, exact_limit=200)
+    if not isinstance(index, PgVectorIndex):
+        pytest.skip("pgvector only")
+    monkeypatch.setattr(pgvector, "REBUILD_ROWS", 1000)
+    n = 1500
+    vectors = clustered(n, DIMS, seed=7)
+    ids = [f"v{i:04d}" for i in range(n)]
+    index.add("alice", ids[:100], vectors[:100])
+    index.add("alice", ids, vectors)  # 1,500 new against 100 held: rebuilt
+    with database.write_engine.connect() as conn:
+        names = conn.execute(
+            text("SELECT indexname FROM pg_indexes WHERE tablename = :t"), {"t": index.table}
+        ).scalars()
+        assert f"{index.table}_hnsw" in set(names)
+    assert index.count("alice") == n
+    exact = ExactIndex("test@1", DIMS)
+    exact.add("alice", ids, vectors)
+    found = 0
+    for q in vectors[:20]:
+        truth = {h.id for h in exact.search("alice", q, 10)}
+        found += len(truth & {h.id for h in index.search("alice", q, 10)})
+    assert found / 200 >= 0.9
