@@ -4,7 +4,6 @@ fill at start (both off the request path)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +11,7 @@ from contextlib import asynccontextmanager
 from impasto.assets.ann import AssetVectors
 from impasto.assets.indexing import AssetIndexer
 from impasto.container import Container
+from impasto.kit.background import in_background
 from impasto.kit.logging import get_logger
 
 log = get_logger("impasto.assets")
@@ -44,13 +44,8 @@ async def indexing(indexer: AssetIndexer, interval: float) -> AsyncIterator[None
             if not handled:
                 await asyncio.sleep(interval)
 
-    task = asyncio.create_task(loop(), name="asset-indexer")
-    try:
+    async with in_background(loop(), "asset-indexer"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @asynccontextmanager

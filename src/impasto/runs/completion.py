@@ -98,18 +98,7 @@ def complete(
     if not record.store_io:
         record.input = None
     session.flush()
-    done = Completed(
-        request_id=record.request_id,
-        owner=record.owner,
-        endpoint_id=record.endpoint_id,
-        webhook_url=record.webhook_url,
-        input=record.input,
-        result_status=result.status_code,
-        output=record.output,
-        error=record.error,
-        completed_at=now,
-    )
-    _completed(session, done, hooks, notifier)
+    _completed(session, _done(record, result, now), hooks, notifier)
 
 
 def finish_held(
@@ -130,19 +119,23 @@ def finish_held(
     row = RunRepository(session).finish(request_id, worker, attempt, values)
     if row is None:
         return False
-    done = Completed(
-        request_id=row.request_id,
-        owner=row.owner,
-        endpoint_id=row.endpoint_id,
-        webhook_url=row.webhook_url,
-        input=row.input,
+    _completed(session, _done(row, result, now), hooks, notifier)
+    return True
+
+
+def _done(request: Any, result: Result, now: datetime) -> Completed:
+    """``request``: the ORM record or the row ``finish`` returned (same attribute names)."""
+    return Completed(
+        request_id=request.request_id,
+        owner=request.owner,
+        endpoint_id=request.endpoint_id,
+        webhook_url=request.webhook_url,
+        input=request.input,
         result_status=result.status_code,
         output=result.body,
         error=result.error,
         completed_at=now,
     )
-    _completed(session, done, hooks, notifier)
-    return True
 
 
 def _written(result: Result, now: datetime) -> dict[str, Any]:

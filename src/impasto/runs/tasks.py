@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -11,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from impasto.apps import BUILTIN_OWNER, builtin_apps
 from impasto.config import Settings
+from impasto.kit.background import in_background
 from impasto.kit.db import Database
 from impasto.kit.logging import get_logger
 from impasto.kit.threads import in_session
@@ -59,13 +59,8 @@ async def deploying(settings: Settings, database: Database, deps: RunDeps) -> As
             else:
                 return
 
-    task = asyncio.create_task(retry(), name="apps-deploy")
-    try:
+    async with in_background(retry(), "apps-deploy"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def parse_app_setting(item: str, default_owner: str) -> tuple[str, str, str | None]:
@@ -98,10 +93,5 @@ async def reaping(database: Database, deps: RunDeps, interval: float) -> AsyncIt
                 logger.exception("reap_failed")
             await asyncio.sleep(interval)
 
-    task = asyncio.create_task(loop(), name="queue-reaper")
-    try:
+    async with in_background(loop(), "queue-reaper"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
