@@ -250,11 +250,9 @@ class IndexedVectorLeg(ExactVectorLeg):
             for hit in index.search(scope.owner, target, min(fetch, max(stored, 1))):
                 pk = asset_of(hit.id)
                 best[pk] = max(best.get(pk, -2.0), hit.score)
-            kept = set(
-                session.scalars(
-                    select(ASSETS.id).where(ASSETS.id.in_(list(best)), ASSETS.id.in_(scope.assets))
-                )
-            )
+            # The scope's select narrowed to the candidates: ``id IN (scope)`` would list
+            # the whole scope first.
+            kept = set(session.scalars(scope.assets.where(ASSETS.id.in_(list(best)))))
             seen_all = fetch >= stored
             if len(kept) >= limit or seen_all:
                 break
