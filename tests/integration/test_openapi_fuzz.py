@@ -95,8 +95,16 @@ def _fuzz(
         try:
             run()
         except BaseException as exc:  # schemathesis' FailureGroup is a BaseExceptionGroup
-            failures.append(f"{operation.label}:\n{exc}")
+            failures.append(f"{operation.label}:\n{_describe(exc)}")
     assert not failures, "\n\n".join(failures)
+
+
+def _describe(exc: BaseException) -> str:
+    """The failure with every sub-exception spelled out: hypothesis' flaky-test error hides them."""
+    if isinstance(exc, BaseExceptionGroup):
+        parts = [_describe(inner) for inner in exc.exceptions]
+        return "\n".join([str(exc), *(f"  - {part}" for part in parts)])
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _rejection_expected(case: FuzzCase) -> bool:

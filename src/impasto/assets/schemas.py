@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from impasto.kit.fields import StorableJson, StorableStr
 
 MediaType = Literal["image", "video", "audio", "3d"]
 Source = Literal["upload", "response"]
@@ -164,87 +166,87 @@ class TargetBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_ONE_TARGET)
 
-    asset_id: str | None = Field(default=None, min_length=1, max_length=64)
-    request_id: str | None = Field(default=None, min_length=1, max_length=64)
-    vector_id: str | None = Field(default=None, min_length=1, max_length=64)
+    asset_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
+    request_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
+    vector_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
 
 
 class SetTagsBody(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_SOME_TARGET)
 
-    asset_id: str | None = Field(default=None, min_length=1, max_length=64)
-    request_id: str | None = Field(default=None, min_length=1, max_length=64)
-    vector_id: str | None = Field(default=None, min_length=1, max_length=64)
-    tag_ids: list[str] = Field(max_length=100)
+    asset_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
+    request_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
+    vector_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
+    tag_ids: list[StorableStr] = Field(max_length=100)
 
 
 class TagBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=50, pattern=r"\S")
+    name: StorableStr = Field(min_length=1, max_length=50, pattern=r"\S")
 
 
 class TagPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=50, pattern=r"\S")
+    name: StorableStr | None = Field(default=None, min_length=1, max_length=50, pattern=r"\S")
 
 
 class UploadBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(min_length=1, max_length=2048, pattern=r"^https?://[^\s]+$")
+    url: StorableStr = Field(min_length=1, max_length=2048, pattern=r"^https?://[^\s]+$")
     type: MediaType
-    prompt: str | None = Field(default=None, min_length=1, max_length=2000)
-    collection_id: str | None = Field(default=None, max_length=64)
+    prompt: StorableStr | None = Field(default=None, min_length=1, max_length=2000)
+    collection_id: StorableStr | None = Field(default=None, max_length=64)
     favorite: bool = False
-    tag_ids: list[str] = Field(default_factory=list, max_length=100)
+    tag_ids: list[StorableStr] = Field(default_factory=list, max_length=100)
 
 
 class CollectionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=255)
-    description: str | None = Field(default=None, max_length=2000)
-    icon: str | None = Field(default=None, max_length=255)
-    color: str | None = Field(default=None, max_length=64)
-    cover_image_url: str | None = Field(default=None, max_length=2048)
-    parent_collection_id: str | None = Field(default=None, min_length=1, max_length=64)
-    filters: dict[str, Any] | None = None
+    name: StorableStr = Field(min_length=1, max_length=255)
+    description: StorableStr | None = Field(default=None, max_length=2000)
+    icon: StorableStr | None = Field(default=None, max_length=255)
+    color: StorableStr | None = Field(default=None, max_length=64)
+    cover_image_url: StorableStr | None = Field(default=None, max_length=2048)
+    parent_collection_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
+    filters: Annotated[dict[str, Any], StorableJson] | None = None
 
 
 class CollectionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    description: str | None = Field(default=None, max_length=2000)
-    icon: str | None = Field(default=None, max_length=255)
-    color: str | None = Field(default=None, max_length=64)
-    cover_image_url: str | None = Field(default=None, max_length=2048)
-    filters: dict[str, Any] | None = None
+    name: StorableStr | None = Field(default=None, min_length=1, max_length=255)
+    description: StorableStr | None = Field(default=None, max_length=2000)
+    icon: StorableStr | None = Field(default=None, max_length=255)
+    color: StorableStr | None = Field(default=None, max_length=64)
+    cover_image_url: StorableStr | None = Field(default=None, max_length=2048)
+    filters: Annotated[dict[str, Any], StorableJson] | None = None
 
 
 class MoveBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    parent_collection_id: str | None = Field(min_length=1, max_length=64)
+    parent_collection_id: StorableStr | None = Field(min_length=1, max_length=64)
 
 
 class CharacterCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=255)
+    name: StorableStr = Field(min_length=1, max_length=255)
     # A handle is made of its ASCII letters, digits and '_', '.', '-'; it needs one of the first.
-    identifier: str | None = Field(default=None, max_length=64, pattern=r"[A-Za-z0-9_]")
-    description: str = Field(min_length=1, max_length=2000)
-    reference_images: list[str] = Field(max_length=50)
-    cover_image_url: str | None = Field(default=None, max_length=2048)
+    identifier: StorableStr | None = Field(default=None, max_length=64, pattern=r"[A-Za-z0-9_]")
+    description: StorableStr = Field(min_length=1, max_length=2000)
+    reference_images: list[StorableStr] = Field(max_length=50)
+    cover_image_url: StorableStr | None = Field(default=None, max_length=2048)
 
 
 class CharacterPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    description: str | None = Field(default=None, min_length=1, max_length=2000)
-    reference_images: list[str] | None = Field(default=None, max_length=50)
-    cover_image_url: str | None = Field(default=None, max_length=2048)
+    name: StorableStr | None = Field(default=None, min_length=1, max_length=255)
+    description: StorableStr | None = Field(default=None, min_length=1, max_length=2000)
+    reference_images: list[StorableStr] | None = Field(default=None, max_length=50)
+    cover_image_url: StorableStr | None = Field(default=None, max_length=2048)

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from impasto.kit.text import is_storable
+from impasto.kit.fields import StorableJson, storable
 
 # owner/app[/path...]: the owner follows kit/names.py, app and path segments fal's ids.
 ENDPOINT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){1,8}$"
@@ -39,12 +39,6 @@ def owner_of(endpoint_id: str) -> str:
     return endpoint_id.split("/", 1)[0]
 
 
-def _storable(value: str) -> str:
-    if not is_storable(value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
 def _check_endpoint_id(value: str) -> str:
     if not is_endpoint_id(value):
         raise ValueError(
@@ -59,9 +53,9 @@ EndpointId = Annotated[
     Field(max_length=MAX_ENDPOINT_ID_LENGTH, pattern=ENDPOINT_ID_PATTERN),
     AfterValidator(_check_endpoint_id),
 ]
-Text = Annotated[str, Field(pattern=TEXT_PATTERN), AfterValidator(_storable)]
-Url = Annotated[str, Field(max_length=2048, pattern=TEXT_PATTERN), AfterValidator(_storable)]
-Tag = Annotated[str, Field(pattern=TAG_PATTERN), AfterValidator(_storable)]
+Text = Annotated[str, Field(pattern=TEXT_PATTERN), AfterValidator(storable)]
+Url = Annotated[str, Field(max_length=2048, pattern=TEXT_PATTERN), AfterValidator(storable)]
+Tag = Annotated[str, Field(pattern=TAG_PATTERN), AfterValidator(storable)]
 CollectionId = Annotated[str, Field(pattern=COLLECTION_PATTERN)]
 
 
@@ -98,8 +92,8 @@ class EntryFields(BaseModel):
     privacy: Privacy | None = None
     type: Annotated[str, Field(pattern=TYPE_PATTERN)] | None = None
     collections: Annotated[list[CollectionId], Field(max_length=MAX_COLLECTIONS)] | None = None
-    input_schema: dict[str, Any] | None = None
-    output_schema: dict[str, Any] | None = None
+    input_schema: Annotated[dict[str, Any], StorableJson] | None = None
+    output_schema: Annotated[dict[str, Any], StorableJson] | None = None
 
     @field_validator("date")
     @classmethod

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import to_jsonable_python
 
 from impasto.kit.errors import RequestValidationFailed
+from impasto.kit.text import escaped, unstorable_at
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError as SchemaError
@@ -82,6 +83,20 @@ def validate_input(model: type[M], payload: Any) -> M:
         raise InputInvalid(validation_detail(exc)) from None
 
 
+def unencodable_detail(payload: Any) -> list[dict[str, Any]]:
+    """A lone surrogate (JSON allows ``"\\ud800"``) could be queued but never sent to a runner."""
+    where = unstorable_at(payload, controls=False)
+    if where is None:
+        return []
+    return [
+        {
+            "loc": ["body", *map(escaped, where)],
+            "msg": "Input should be a valid string, unable to parse raw data as a unicode string",
+            "type": "string_unicode",
+        }
+    ]
+
+
 def schema_detail(schema: dict[str, Any], payload: Any) -> list[dict[str, Any]]:
     """Errors of ``payload`` against a stored JSON schema (draft 2020-12), as a detail list."""
     import jsonschema  # only the API side needs it; runners start faster without
@@ -97,7 +112,7 @@ def schema_detail(schema: dict[str, Any], payload: Any) -> list[dict[str, Any]]:
 
 def check_payload(schema: dict[str, Any], payload: Any) -> None:
     """Raise ``RequestValidationFailed`` (422 on run surfaces) if ``payload`` does not fit."""
-    detail = schema_detail(schema, payload)
+    detail = unencodable_detail(payload) or schema_detail(schema, payload)
     if detail:
         raise RequestValidationFailed(summarize(detail), detail=detail)
 

@@ -114,6 +114,42 @@ def test_bad_input_is_a_400_in_fal_format(client: TestClient, container: Contain
         assert response.json()["error"]["type"] == "validation_error"
 
 
+def test_text_no_database_can_store_is_a_400_and_stores_nothing(
+    client: TestClient, container: Container
+) -> None:
+    """NUL (PostgreSQL refuses it) and lone surrogates (nothing encodes them), anywhere in a
+    body, down to list items and smart-collection filters, are refused on both databases."""
+    key = auth(make_key(container, "acme"))
+    for bad in ("a\\u0000b", "a\\ud800b"):
+        for path, body in (
+            ("/v1/assets/tags", f'{{"name": "{bad}"}}'),
+            ("/v1/assets/uploads", f'{{"url": "http://x.test/{bad}", "type": "image"}}'),
+            (
+                "/v1/assets/uploads",
+                f'{{"url": "http://x.test/y", "type": "image", "prompt": "{bad}"}}',
+            ),
+            (
+                "/v1/assets/uploads",
+                f'{{"url": "http://x.test/y", "type": "image", "tag_ids": ["{bad}"]}}',
+            ),
+            ("/v1/assets/collections", f'{{"name": "{bad}"}}'),
+            ("/v1/assets/collections", f'{{"name": "n", "filters": {{"q": ["{bad}"]}}}}'),
+            ("/v1/assets/collections", f'{{"name": "n", "filters": {{"{bad}": 1}}}}'),
+            (
+                "/v1/assets/characters",
+                f'{{"name": "c", "description": "d", "reference_images": ["{bad}"]}}',
+            ),
+        ):
+            response = client.post(
+                path, content=body.encode(), headers={**key, "Content-Type": "application/json"}
+            )
+            assert response.status_code == 400, (path, body, response.text)
+            assert response.json()["error"]["type"] == "validation_error"
+    assert assets(client, key)["assets"] == []
+    assert client.get("/v1/assets/tags", headers=key).json() == {"tags": []}
+    assert client.get("/v1/assets/collections", headers=key).json() == {"collections": []}
+
+
 def test_cursor_pages_and_is_bound_to_its_query(client: TestClient, container: Container) -> None:
     key = auth(make_key(container, "acme"))
     for i in range(5):

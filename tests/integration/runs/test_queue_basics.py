@@ -112,6 +112,25 @@ def test_bad_input_is_rejected_at_submit_with_fals_detail_list(acme: Caller) -> 
     assert isinstance(not_json.json()["detail"], list)
 
 
+def test_text_no_runner_could_be_sent_is_rejected_at_submit(acme: Caller) -> None:
+    """JSON may spell a lone surrogate; it cannot be encoded to reach a runner, so it is
+    refused up front instead of failing in the worker. NUL is fine: inputs stay JSON text."""
+    for body, where in (
+        ('{"payload": ["ok", "a\\ud800b"]}', ["body", "payload", 1]),
+        ('{"\\udfff": 1}', ["body", "\\udfff"]),
+    ):
+        response = acme.client.post(
+            f"/queue/{DEBUG}",
+            content=body.encode(),
+            headers={**acme.headers, "content-type": "application/json"},
+        )
+        assert response.status_code == 422, response.text
+        assert [item["loc"] for item in response.json()["detail"]] == [where]
+    accepted = acme.queued(DEBUG, {"payload": "a\x00b"})
+    acme.wait_for(accepted, "COMPLETED")
+    assert acme.result(accepted).json()["payload"] == "a\x00b"
+
+
 def test_unknown_apps_paths_and_ids_answer_404(acme: Caller) -> None:
     assert acme.submit("impasto/nope", {}).status_code == 404
     assert acme.submit(f"{DEBUG}/no/such/path", {}).status_code == 404
