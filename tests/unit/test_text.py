@@ -1,6 +1,6 @@
 import pytest
 
-from impasto.kit.text import escaped, is_storable, unstorable_at
+from impasto.kit.text import escaped, is_storable, lone_surrogate_at
 
 
 @pytest.mark.parametrize("value", ["Production Key", "tab\tand newline\n", "émoji 🎨", ""])
@@ -16,19 +16,14 @@ def test_not_storable(value: str) -> None:
 @pytest.mark.parametrize(
     ("value", "where"),
     [
-        ({"a": ["ok", {"b": "x\x00"}]}, ("a", 1, "b")),
-        ({"a\ud800": 1}, ("a\ud800",)),
+        ({"a": ["ok", {"b": "x\ud800"}]}, ("a", 1, "b")),
+        ({"a\udfff": 1}, ("a\udfff",)),
         ("\udfff", ()),
-        ([1, None, True, 2.5, "fine\n"], None),
+        ([1, None, True, 2.5, "fine\n", "nul\x00 is encodable"], None),
     ],
 )
-def test_unstorable_at(value: object, where: tuple[str | int, ...] | None) -> None:
-    assert unstorable_at(value) == where
-
-
-def test_unstorable_at_can_allow_control_characters() -> None:
-    assert unstorable_at({"prompt": "a\x00b"}, controls=False) is None
-    assert unstorable_at({"prompt": ["a\ud800b"]}, controls=False) == ("prompt", 0)
+def test_lone_surrogate_at(value: object, where: tuple[str | int, ...] | None) -> None:
+    assert lone_surrogate_at(value) == where
 
 
 def test_escaped_spells_lone_surrogates_and_keeps_other_text() -> None:

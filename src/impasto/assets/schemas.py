@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
 
-from impasto.kit.fields import StorableJson, StorableStr
+from impasto.kit.fields import JsonObject, NotBlankText, Text, storable
 
 MediaType = Literal["image", "video", "audio", "3d"]
 Source = Literal["upload", "response"]
@@ -15,6 +15,13 @@ Section = Literal["all-media", "uploads", "favorites", "generated"]
 TagMode = Literal["any", "all"]
 CollectionType = Literal["manual", "smart", "character"]
 Id = Field(min_length=1, max_length=64)
+# A character's handle is made of its ASCII letters, digits and '_', '.', '-'; it needs one
+# of the first.
+Handle = Annotated[
+    str,
+    Field(pattern=r"^[^\x00-\x1f\x7f]*[A-Za-z0-9_][^\x00-\x1f\x7f]*$"),
+    AfterValidator(storable),
+]
 
 
 def _iso(value: datetime) -> str:
@@ -166,87 +173,88 @@ class TargetBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_ONE_TARGET)
 
-    asset_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
-    request_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
-    vector_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
+    asset_id: Text | None = Field(default=None, min_length=1, max_length=64)
+    request_id: Text | None = Field(default=None, min_length=1, max_length=64)
+    vector_id: Text | None = Field(default=None, min_length=1, max_length=64)
 
 
 class SetTagsBody(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_SOME_TARGET)
 
-    asset_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
-    request_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
-    vector_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
-    tag_ids: list[StorableStr] = Field(max_length=100)
+    asset_id: Text | None = Field(default=None, min_length=1, max_length=64)
+    request_id: Text | None = Field(default=None, min_length=1, max_length=64)
+    vector_id: Text | None = Field(default=None, min_length=1, max_length=64)
+    tag_ids: list[Text] = Field(max_length=100)
 
 
 class TagBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: StorableStr = Field(min_length=1, max_length=50, pattern=r"\S")
+    name: NotBlankText = Field(min_length=1, max_length=50)
 
 
 class TagPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: StorableStr | None = Field(default=None, min_length=1, max_length=50, pattern=r"\S")
+    name: NotBlankText | None = Field(default=None, min_length=1, max_length=50)
 
 
 class UploadBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: StorableStr = Field(min_length=1, max_length=2048, pattern=r"^https?://[^\s]+$")
+    url: Annotated[
+        str, Field(pattern=r"^https?://[^\s\x00-\x1f\x7f]+$"), AfterValidator(storable)
+    ] = Field(min_length=1, max_length=2048)
     type: MediaType
-    prompt: StorableStr | None = Field(default=None, min_length=1, max_length=2000)
-    collection_id: StorableStr | None = Field(default=None, max_length=64)
+    prompt: Text | None = Field(default=None, min_length=1, max_length=2000)
+    collection_id: Text | None = Field(default=None, max_length=64)
     favorite: bool = False
-    tag_ids: list[StorableStr] = Field(default_factory=list, max_length=100)
+    tag_ids: list[Text] = Field(default_factory=list, max_length=100)
 
 
 class CollectionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: StorableStr = Field(min_length=1, max_length=255)
-    description: StorableStr | None = Field(default=None, max_length=2000)
-    icon: StorableStr | None = Field(default=None, max_length=255)
-    color: StorableStr | None = Field(default=None, max_length=64)
-    cover_image_url: StorableStr | None = Field(default=None, max_length=2048)
-    parent_collection_id: StorableStr | None = Field(default=None, min_length=1, max_length=64)
-    filters: Annotated[dict[str, Any], StorableJson] | None = None
+    name: Text = Field(min_length=1, max_length=255)
+    description: Text | None = Field(default=None, max_length=2000)
+    icon: Text | None = Field(default=None, max_length=255)
+    color: Text | None = Field(default=None, max_length=64)
+    cover_image_url: Text | None = Field(default=None, max_length=2048)
+    parent_collection_id: Text | None = Field(default=None, min_length=1, max_length=64)
+    filters: JsonObject | None = None
 
 
 class CollectionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: StorableStr | None = Field(default=None, min_length=1, max_length=255)
-    description: StorableStr | None = Field(default=None, max_length=2000)
-    icon: StorableStr | None = Field(default=None, max_length=255)
-    color: StorableStr | None = Field(default=None, max_length=64)
-    cover_image_url: StorableStr | None = Field(default=None, max_length=2048)
-    filters: Annotated[dict[str, Any], StorableJson] | None = None
+    name: Text | None = Field(default=None, min_length=1, max_length=255)
+    description: Text | None = Field(default=None, max_length=2000)
+    icon: Text | None = Field(default=None, max_length=255)
+    color: Text | None = Field(default=None, max_length=64)
+    cover_image_url: Text | None = Field(default=None, max_length=2048)
+    filters: JsonObject | None = None
 
 
 class MoveBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    parent_collection_id: StorableStr | None = Field(min_length=1, max_length=64)
+    parent_collection_id: Text | None = Field(min_length=1, max_length=64)
 
 
 class CharacterCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: StorableStr = Field(min_length=1, max_length=255)
-    # A handle is made of its ASCII letters, digits and '_', '.', '-'; it needs one of the first.
-    identifier: StorableStr | None = Field(default=None, max_length=64, pattern=r"[A-Za-z0-9_]")
-    description: StorableStr = Field(min_length=1, max_length=2000)
-    reference_images: list[StorableStr] = Field(max_length=50)
-    cover_image_url: StorableStr | None = Field(default=None, max_length=2048)
+    name: Text = Field(min_length=1, max_length=255)
+    identifier: Handle | None = Field(default=None, max_length=64)
+    description: Text = Field(min_length=1, max_length=2000)
+    reference_images: list[Text] = Field(max_length=50)
+    cover_image_url: Text | None = Field(default=None, max_length=2048)
 
 
 class CharacterPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: StorableStr | None = Field(default=None, min_length=1, max_length=255)
-    description: StorableStr | None = Field(default=None, min_length=1, max_length=2000)
-    reference_images: list[StorableStr] | None = Field(default=None, max_length=50)
-    cover_image_url: StorableStr | None = Field(default=None, max_length=2048)
+    name: Text | None = Field(default=None, min_length=1, max_length=255)
+    description: Text | None = Field(default=None, min_length=1, max_length=2000)
+    reference_images: list[Text] | None = Field(default=None, max_length=50)
+    cover_image_url: Text | None = Field(default=None, max_length=2048)

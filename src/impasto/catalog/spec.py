@@ -6,18 +6,16 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from impasto.kit.fields import StorableJson, storable
+from impasto.kit.fields import JsonObject, Text, storable
 
 # owner/app[/path...]: the owner follows kit/names.py, app and path segments fal's ids.
 ENDPOINT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){1,8}$"
 _ENDPOINT_ID = re.compile(ENDPOINT_ID_PATTERN)
 MAX_ENDPOINT_ID_LENGTH = 255
-# Text the databases can store: no control characters (PostgreSQL refuses NUL).
-TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 CATEGORY_PATTERN = r"^([a-z0-9][a-z0-9-]{0,99})?$"
 TAG_PATTERN = r"^[^,\x00-\x1f\x7f]{1,64}$"
 COLLECTION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
@@ -53,8 +51,7 @@ EndpointId = Annotated[
     Field(max_length=MAX_ENDPOINT_ID_LENGTH, pattern=ENDPOINT_ID_PATTERN),
     AfterValidator(_check_endpoint_id),
 ]
-Text = Annotated[str, Field(pattern=TEXT_PATTERN), AfterValidator(storable)]
-Url = Annotated[str, Field(max_length=2048, pattern=TEXT_PATTERN), AfterValidator(storable)]
+Url = Annotated[Text, Field(max_length=2048)]
 Tag = Annotated[str, Field(pattern=TAG_PATTERN), AfterValidator(storable)]
 CollectionId = Annotated[str, Field(pattern=COLLECTION_PATTERN)]
 
@@ -92,8 +89,8 @@ class EntryFields(BaseModel):
     privacy: Privacy | None = None
     type: Annotated[str, Field(pattern=TYPE_PATTERN)] | None = None
     collections: Annotated[list[CollectionId], Field(max_length=MAX_COLLECTIONS)] | None = None
-    input_schema: Annotated[dict[str, Any], StorableJson] | None = None
-    output_schema: Annotated[dict[str, Any], StorableJson] | None = None
+    input_schema: JsonObject | None = None
+    output_schema: JsonObject | None = None
 
     @field_validator("date")
     @classmethod

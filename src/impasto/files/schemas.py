@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from impasto.files.acl import MAX_EXPIRATION_SECONDS, MAX_RULES, Acl, Decision
 from impasto.files.service import MAX_SIGNED_SECONDS
+from impasto.kit.fields import NotBoolean, Text
 
 
 def iso_z(value: datetime) -> str:
@@ -80,7 +81,7 @@ class CompleteRequest(BaseModel):
 class AclRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user: str = Field(min_length=1, max_length=255, description="Owner name the rule applies to")
+    user: Text = Field(min_length=1, max_length=255, description="Owner name the rule applies to")
     decision: Decision
 
 
@@ -104,9 +105,11 @@ class AclBody(BaseModel):
 class SignRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    expiration_seconds: int = Field(
-        ge=1, le=MAX_SIGNED_SECONDS, description="How long the signed URL stays valid"
-    )
+    expiration_seconds: Annotated[
+        int,
+        Field(ge=1, le=MAX_SIGNED_SECONDS, description="How long the signed URL stays valid"),
+        NotBoolean,
+    ]
 
 
 class SignedUrl(BaseModel):
@@ -116,7 +119,9 @@ class SignedUrl(BaseModel):
 class StorageSettingsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    expiration_duration_seconds: int | None = Field(default=None, ge=1, le=MAX_EXPIRATION_SECONDS)
+    expiration_duration_seconds: (
+        Annotated[int, Field(ge=1, le=MAX_EXPIRATION_SECONDS), NotBoolean] | None
+    ) = None
     initial_acl: AclBody | None = None
 
 

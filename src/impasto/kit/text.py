@@ -26,21 +26,18 @@ def escaped(value: str | int) -> str | int:
     return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def unstorable_at(value: Any, *, controls: bool = True) -> Location | None:
-    """Where in a decoded JSON value the first bad string (key or value) sits, or ``None``.
-
-    With ``controls=False`` only lone surrogates count: JSON kept as JSON text stores NUL
-    escaped, but nothing can encode a lone surrogate to send it on."""
-    bad = _UNSTORABLE if controls else _SURROGATE
+def lone_surrogate_at(value: Any) -> Location | None:
+    """Where in a decoded JSON value the first string (key or value) with a lone surrogate
+    sits, or ``None``. JSON may spell one (``"\\ud800"``); nothing can encode it."""
     stack: list[tuple[Location, Any]] = [((), value)]
     while stack:
         where, item = stack.pop()
         if isinstance(item, str):
-            if bad.search(item):
+            if _SURROGATE.search(item):
                 return where
         elif isinstance(item, dict):
             for key, inner in item.items():
-                if bad.search(key):
+                if _SURROGATE.search(key):
                     return (*where, key)
                 stack.append(((*where, key), inner))
         elif isinstance(item, list):

@@ -57,9 +57,13 @@ EndpointIds = Annotated[
 
 def _iso_only(value: object) -> object:
     """Dates are ISO 8601 here; pydantic would read a bare number as a Unix time."""
-    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
-        raise ValueError("expected an ISO 8601 date-time or date, not a number")
-    return value
+    if not isinstance(value, str):
+        return value
+    try:
+        float(value)  # "1e5", "-3.2", "nan" alike
+    except ValueError:
+        return value
+    raise ValueError("expected an ISO 8601 date-time or date, not a number")
 
 
 Moment = Annotated[

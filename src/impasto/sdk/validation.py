@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import to_jsonable_python
 
 from impasto.kit.errors import RequestValidationFailed
-from impasto.kit.text import escaped, unstorable_at
+from impasto.kit.text import escaped, lone_surrogate_at
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError as SchemaError
@@ -84,8 +84,8 @@ def validate_input(model: type[M], payload: Any) -> M:
 
 
 def unencodable_detail(payload: Any) -> list[dict[str, Any]]:
-    """A lone surrogate (JSON allows ``"\\ud800"``) could be queued but never sent to a runner."""
-    where = unstorable_at(payload, controls=False)
+    """A lone surrogate could be queued but never sent to a runner: refused at submit."""
+    where = lone_surrogate_at(payload)
     if where is None:
         return []
     return [

@@ -181,6 +181,8 @@ def _walk_from(client: TestClient, headers: dict[str, str], cursor: str) -> list
         {"request_id": "not-a-uuid"},
         {"start": "yesterday"},
         {"end": "2025-13-01"},
+        {"start": "1700000000"},
+        {"end": "3.87e-82"},
         {"cursor": "garbage"},
         {"endpoint_id": ",".join(f"a/m{i}" for i in range(51))},
     ],
