@@ -34,8 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
+from impasto.assets.browse import SEARCH_DEPTHS
+from impasto.config import Settings
 from impasto.vectors import ExactIndex, Hit, TieredIndex
 from impasto.vectors.hnsw import HnswParams
+from impasto.vectors.pgvector import PgVectorIndex
 
 DIMS = 384
 K = 10
@@ -105,6 +108,17 @@ def run_exact(
     return rows, truth, truth_f
 
 
+def depth_rows(name: str, index: TieredIndex | PgVectorIndex, qs: np.ndarray) -> list[Row]:
+    """What one search leg costs the index at each depth it asks for (``browse.search_depth``:
+    100 for the first pages, 1,000 past them), at the server's default ef_search."""
+    index.set_ef_search(Settings().vector_ef_search)
+    rows = []
+    for depth in SEARCH_DEPTHS:
+        _, p50, p95 = timed(lambda q: index.search(OWNER, q, depth), qs)  # noqa: B023
+        rows.append(Row(f"{name}, {depth} candidates (a search leg)", None, p50, p95, None))
+    return rows
+
+
 def run_usearch(
     data: np.ndarray,
     ids: list[str],
@@ -134,7 +148,7 @@ def run_usearch(
         rows.append(
             Row(f"usearch HNSW, ef {ef}, filtered 10%", None, p50, p95, recall(found, truths[1]))
         )
-    return rows
+    return rows + depth_rows("usearch", index, qs)
 
 
 def run_pgvector(
@@ -150,7 +164,6 @@ def run_pgvector(
 
     from bench.catalog.servers import postgres
     from impasto.kit.db import Database
-    from impasto.vectors.pgvector import PgVectorIndex
 
     rows = []
     with postgres(workdir / "pg") as url:
@@ -163,6 +176,8 @@ def run_pgvector(
         for begin in range(0, len(ids), 100_000):  # binary COPY + upsert, 100k at a time
             index.add(OWNER, ids[begin : begin + 100_000], data[begin : begin + 100_000])
         loaded = time.perf_counter() - started
+        with database.write_engine.begin() as conn:  # the load built one with its own settings
+            conn.execute(text(f"DROP INDEX IF EXISTS {index.table}_hnsw"))
         started = time.perf_counter()
         with database.write_engine.begin() as conn:
             conn.execute(text("SET maintenance_work_mem = '4GB'"))
@@ -190,6 +205,7 @@ def run_pgvector(
                     recall(found, truths[1][:50]),
                 )
             )
+        rows += depth_rows("pgvector", index, qs)
         exact = PgVectorIndex(database, "bench@1", DIMS, exact_limit=len(ids) + 1)
         found, p50, p95 = timed(lambda q: exact.search(OWNER, q, K), qs[:10])
         rows.append(

@@ -1,9 +1,9 @@
 """fal's ``GET /v1/assets``: the scope (filters), then a date-ordered page or a hybrid search.
 
 Browse pages walk ``(created_at, id)`` descending with a keyset cursor. A search fuses its
-legs' ranked lists into at most ``MAX_CANDIDATES`` assets and pages through them by offset;
-its cursor carries the offset. Either cursor is bound to its query: reused with other
-parameters it is a 400 (``catalog/cursor.py``).
+legs' ranked lists into at most ``MAX_CANDIDATES`` assets (100 for the first pages) and
+pages through them by offset; its cursor carries the offset. Either cursor is bound to its
+query: reused with other parameters it is a 400 (``catalog/cursor.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from impasto.models import Asset, AssetCollectionItem, AssetTagLink
 
 MAX_LIMIT = 100
 MAX_CANDIDATES = 1000
+SEARCH_DEPTHS = (100, MAX_CANDIDATES)
 MAX_FILTER_VALUES = 50
 SECTION_SOURCES = {"uploads": ("upload",), "generated": ("response",)}
 
@@ -160,6 +161,16 @@ def listing(session: Session, query: AssetQuery) -> AssetPage:
     return page
 
 
+def search_depth(reach: int) -> int:
+    """How many hits each leg is asked for, to serve results up to rank ``reach``.
+
+    A fixed tier, not ``reach`` itself: the pages served from one tier come from the same
+    fused list, so they neither repeat nor skip a hit (a page crossing rank 100 is cut from
+    the deeper list, where the hits near that rank may be ordered otherwise). The first
+    pages ask for 100: pgvector walks its graph with ``ef_search`` of at least that count."""
+    return next((tier for tier in SEARCH_DEPTHS if tier >= reach), MAX_CANDIDATES)
+
+
 def search(
     session: Session, query: AssetQuery, search_input: SearchInput, legs: Sequence[SearchLeg]
 ) -> AssetPage:
@@ -171,17 +182,16 @@ def search(
         raise InvalidRequest(
             "image and video search need an image embedder, and none is configured"
         )
-    results = [
-        (leg.weight, leg.search(session, scope, search_input, MAX_CANDIDATES)) for leg in usable
-    ]
-    fused = fuse(results)
-    truncated = any(result.truncated for _, result in results) or len(fused) > MAX_CANDIDATES
-    fused = fused[:MAX_CANDIDATES]
     offset = 0
     if query.cursor is not None:
         [offset] = cursors.read(query.cursor, query.fingerprint(), ["int"])
         if not 0 <= offset <= MAX_CANDIDATES:
             raise InvalidRequest("cursor is not one this server issued")
+    depth = search_depth(offset + query.limit)
+    results = [(leg.weight, leg.search(session, scope, search_input, depth)) for leg in usable]
+    fused = fuse(results)
+    truncated = any(result.truncated for _, result in results) or len(fused) > depth
+    fused = fused[:depth]
     window = fused[offset : offset + query.limit]
     rows = repo.by_pks([hit.asset_pk for hit in window])
     page = AssetPage(

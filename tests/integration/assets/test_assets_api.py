@@ -184,6 +184,33 @@ def test_cursor_pages_and_is_bound_to_its_query(client: TestClient, container: C
     assert "different query" in reused.json()["error"]["message"]
 
 
+def test_search_pages_past_the_first_hundred_hits(client: TestClient, container: Container) -> None:
+    """The first pages are cut from 100 hits per leg, later ones from 1,000: every hit is
+    served once, and the count is known once the deeper list holds the whole scope."""
+    key = auth(make_key(container, "acme"))
+    for i in range(130):
+        saved = client.post(
+            "/v1/assets/uploads",
+            json={"url": f"https://example.com/fox-{i}.png", "type": "image"},
+            headers=key,
+        )
+        assert saved.status_code == 201, saved.text
+    seen: list[str] = []
+    pages = []
+    cursor = None
+    while True:
+        page = assets(client, key, q="fox", limit=40, **({"cursor": cursor} if cursor else {}))
+        pages.append(page)
+        seen += [a["asset_id"] for a in page["assets"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 130
+    assert [len(p["assets"]) for p in pages] == [40, 40, 40, 10]
+    assert (pages[0]["total_count"], pages[0]["scope_truncated"]) == (None, True)
+    assert (pages[-1]["total_count"], pages[-1]["scope_truncated"]) == (130, False)
+
+
 def test_keyword_search_ranks_title_prompt_and_tags(
     client: TestClient, container: Container
 ) -> None:

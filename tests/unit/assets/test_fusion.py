@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from impasto.assets.browse import search_depth
 from impasto.assets.ingest import mentions
 from impasto.assets.legs import LegHit, LegResult, SearchInput, fuse
 from impasto.assets.media import media_type_for
@@ -65,3 +66,14 @@ def test_file_refs_prompts_mentions_and_media_types() -> None:
     assert media_type_for("image/png") == "image"
     assert media_type_for("application/octet-stream", "mesh.glb") == "3d"
     assert media_type_for("application/json") is None
+
+
+def test_search_depth_is_a_fixed_tier() -> None:
+    assert [search_depth(n) for n in (1, 50, 100, 101, 1000, 1100)] == [
+        100,
+        100,
+        100,
+        1000,
+        1000,
+        1000,
+    ]
