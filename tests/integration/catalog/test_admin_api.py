@@ -136,6 +136,14 @@ def test_invalid_entries_are_400(client: TestClient, container: Container) -> No
         response = client.post("/v1/admin/models", json=body, headers=acme)
         assert response.status_code == 400, (body, response.text)
         assert response.json()["error"]["type"] == "validation_error"
+    # A lone surrogate in a schema could be stored but never answered back.
+    surrogate = client.post(
+        "/v1/admin/models",
+        content=b'{"endpoint_id": "acme/a", "input_schema": {"title": "a\\ud800"}}',
+        headers={**acme, "Content-Type": "application/json"},
+    )
+    assert surrogate.status_code == 400, surrogate.text
+    assert "lone surrogate" in surrogate.json()["error"]["message"]
     client.post("/v1/admin/models", json={"endpoint_id": "acme/a"}, headers=acme)
     bad_price = client.put(
         "/v1/admin/model-prices/acme/a", json={"unit": "image", "unit_price": -1}, headers=acme

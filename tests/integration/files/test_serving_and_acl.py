@@ -116,7 +116,7 @@ def test_signed_urls(files: Files) -> None:
     assert files.client.get(swapped).status_code == 403  # a signature covers one file
     files.clock.advance(61)
     assert files.client.get(signed_url).status_code == 403
-    for seconds in (0, 604801):
+    for seconds in (0, 604801, True):  # pydantic alone would read true as 1 second
         response = files.client.post(
             "/v1/storage/files/sign",
             params={"url": url},
@@ -163,3 +163,21 @@ def test_storage_settings_apply_to_new_uploads(files: Files) -> None:
         ).status_code
         == 400
     )
+
+
+def test_storage_settings_refuse_booleans_and_unstorable_users(files: Files) -> None:
+    acme = files.key("acme")
+    put = files.client.put
+    kept = put("/v1/storage/settings", json={"expiration_duration_seconds": 7.0}, headers=acme)
+    assert kept.json()["expiration_duration_seconds"] == 7  # an integer, as JSON Schema has it
+    for body in (
+        {"expiration_duration_seconds": True},
+        {"initial_acl": {"default": "allow", "rules": [{"user": "a\x00b", "decision": "hide"}]}},
+    ):
+        response = put("/v1/storage/settings", json=body, headers=acme)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["type"] == "validation_error"
+    assert files.client.get("/v1/storage/settings", headers=acme).json() == {
+        "expiration_duration_seconds": 7,
+        "initial_acl": None,
+    }
