@@ -242,17 +242,15 @@ class IndexedVectorLeg(ExactVectorLeg):
         target = self.query_vector(query)
         if target is None:
             return LegResult([])
-        stored = index.count(scope.owner)
         fetch = limit
         while True:
+            stored = index.count(scope.owner, at_most=fetch + 1)
             # An asset scores its best vector; its other vectors take candidate slots.
             best: dict[int, float] = {}
             for hit in index.search(scope.owner, target, min(fetch, max(stored, 1))):
                 pk = asset_of(hit.id)
                 best[pk] = max(best.get(pk, -2.0), hit.score)
-            # The scope's select narrowed to the candidates: ``id IN (scope)`` would list
-            # the whole scope first.
-            kept = set(session.scalars(scope.assets.where(ASSETS.id.in_(list(best)))))
+            kept = set(session.scalars(scope.among(best)))
             seen_all = fetch >= stored
             if len(kept) >= limit or seen_all:
                 break

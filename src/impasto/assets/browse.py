@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from impasto.assets.legs import Scope, SearchInput, SearchLeg, fuse
@@ -90,10 +90,11 @@ def check(query: AssetQuery) -> None:
             raise InvalidRequest(f"{name} accepts at most {MAX_FILTER_VALUES} values")
 
 
-def scope_conditions(repo: AssetRepository, query: AssetQuery) -> list[ColumnElement[bool]]:
-    """The filters as SQL over ``assets``; unknown tag ids and collections are refused."""
+def filters(repo: AssetRepository, query: AssetQuery) -> list[ColumnElement[bool]]:
+    """The filters besides the owner as SQL over ``assets``; unknown tag ids and
+    collections are refused."""
     a = Asset.__table__.c
-    conditions: list[ColumnElement[bool]] = [a.owner == query.owner]
+    conditions: list[ColumnElement[bool]] = []
     if query.media_types:
         conditions.append(a.media_type.in_(sorted(set(query.media_types))))
     if query.sources:
@@ -146,8 +147,8 @@ def _tagged(tag_ids: list[str], *, every: bool) -> ColumnElement[bool]:
 
 def listing(session: Session, query: AssetQuery) -> AssetPage:
     repo = AssetRepository(session)
-    conditions = scope_conditions(repo, query)
     a = Asset.__table__.c
+    conditions = [a.owner == query.owner, *filters(repo, query)]
     keys: list[tuple[ColumnElement[Any], bool]] = [(a.created_at, True), (a.id, True)]
     statement = select(Asset).where(*conditions)
     if query.cursor is not None:
@@ -175,8 +176,7 @@ def search(
     session: Session, query: AssetQuery, search_input: SearchInput, legs: Sequence[SearchLeg]
 ) -> AssetPage:
     repo = AssetRepository(session)
-    conditions = scope_conditions(repo, query)
-    scope = Scope(query.owner, select(Asset.__table__.c.id).where(and_(*conditions)))
+    scope = Scope(query.owner, filters(repo, query))
     usable = [leg for leg in legs if leg.accepts(search_input)]
     if not usable:
         raise InvalidRequest(

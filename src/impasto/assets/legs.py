@@ -8,12 +8,17 @@ data ranks the same way on both databases (``docs/architecture/assets.md``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
+
+from impasto.kit.db.hints import unindexed
+from impasto.models import Asset
+
+ASSETS = Asset.__table__.c
 
 RRF_K = 60
 
@@ -35,10 +40,21 @@ class SearchInput:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """The assets a search may return: ``owner``'s, narrowed to the ``assets`` subquery."""
+    """The assets a search may return: ``owner``'s that pass every one of ``filters``."""
 
     owner: str
-    assets: Select[Any]
+    filters: Sequence[ColumnElement[bool]] = ()
+
+    @property
+    def assets(self) -> Select[Any]:
+        """The keys of the whole scope, read through the owner's index."""
+        return select(ASSETS.id).where(ASSETS.owner == self.owner, *self.filters)
+
+    def among(self, pks: Iterable[int]) -> Select[Any]:
+        """Those of ``pks`` in the scope, looked up by key."""
+        return select(ASSETS.id).where(
+            ASSETS.id.in_(list(pks)), unindexed(ASSETS.owner) == self.owner, *self.filters
+        )
 
 
 @dataclass(frozen=True, slots=True)

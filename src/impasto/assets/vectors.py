@@ -10,6 +10,7 @@ pgvector) can replace it behind the same ``SearchLeg`` protocol for larger scope
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -21,6 +22,8 @@ from impasto.assets.legs import LegHit, LegResult, Scope, SearchInput
 from impasto.models import AssetEmbedding
 
 Vector = NDArray[np.float32]
+# Query texts whose vectors are kept: a search's later pages, and repeated searches.
+TEXT_CACHE = 1024
 
 
 class AssetEmbedder(Protocol):
@@ -60,6 +63,7 @@ class ExactVectorLeg:
         self.embedder = embedder
         self.name = f"vector:{embedder.space}"
         self.weight = weight
+        self._text_vector = lru_cache(maxsize=TEXT_CACHE)(self._embed_text)
 
     def accepts(self, query: SearchInput) -> bool:
         if query.text:
@@ -68,11 +72,7 @@ class ExactVectorLeg:
 
     def query_vector(self, query: SearchInput) -> Vector | None:
         if query.text:
-            texts = self.embedder.embed_texts([query.text])
-            if texts is None:
-                return None
-            vector: Vector = normalise(texts)[0]
-            return vector
+            return self._text_vector(query.text)
         stored = query.stored.get(self.embedder.space)
         if stored:
             matrix = normalise(np.asarray(stored, dtype=np.float32))
@@ -84,6 +84,14 @@ class ExactVectorLeg:
         # Frames of a video: their mean direction is the query.
         mean: Vector = normalise(matrix.mean(axis=0, keepdims=True))[0]
         return mean
+
+    def _embed_text(self, text: str) -> Vector | None:
+        texts = self.embedder.embed_texts([text])
+        if texts is None:
+            return None
+        vector: Vector = normalise(texts)[0]
+        vector.setflags(write=False)  # shared by every search of this text
+        return vector
 
     def search(self, session: Session, scope: Scope, query: SearchInput, limit: int) -> LegResult:
         target = self.query_vector(query)

@@ -35,7 +35,9 @@ class VectorIndex(Protocol):
 
     def remove(self, owner: str, ids: Sequence[str]) -> None: ...
 
-    def count(self, owner: str) -> int: ...
+    def count(self, owner: str, at_most: int | None = None) -> int:
+        """How many vectors ``owner`` has; no more than ``at_most``, which bounds the work."""
+        ...
 
     def search(
         self,

@@ -92,10 +92,11 @@ class ExactIndex:
             if scope is not None:
                 scope.remove(ids)
 
-    def count(self, owner: str) -> int:
+    def count(self, owner: str, at_most: int | None = None) -> int:
         with self._lock:
             scope = self._scopes.get(owner)
-            return len(scope.ids) if scope else 0
+            found = len(scope.ids) if scope else 0
+        return found if at_most is None else min(found, at_most)
 
     def ids(self, owner: str) -> list[str]:
         with self._lock:

@@ -81,8 +81,8 @@ class TieredIndex:
             if graph is not None:
                 graph.remove(ids)
 
-    def count(self, owner: str) -> int:
-        return self._exact.count(owner)
+    def count(self, owner: str, at_most: int | None = None) -> int:
+        return self._exact.count(owner, at_most)
 
     def search(
         self,

@@ -70,6 +70,7 @@ def test_owners_are_isolated_and_removal_sticks(database: Database, tmp_path: Pa
     assert "a0" not in {h.id for h in hits}
     assert index.search("alice", vectors[19], 1)[0].id == "a1"
     assert index.count("alice") == 9
+    assert [index.count("alice", at_most=n) for n in (4, 9, 50)] == [4, 9, 9]
     assert index.search("alice", vectors[0], 5, allowed_ids=[]) == []
 
 

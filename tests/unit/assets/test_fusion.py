@@ -55,6 +55,27 @@ def test_vector_leg_query_and_visual_input() -> None:
     assert np.allclose(frames, np.array([1, 1, 0]) / np.sqrt(2))
 
 
+class CountingLetters(LetterEmbedder):
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed_texts(self, texts: Sequence[str]) -> NDArray[Any]:
+        self.texts += texts
+        return super().embed_texts(texts)
+
+
+def test_a_query_text_is_embedded_once() -> None:
+    embedder = CountingLetters()
+    leg = ExactVectorLeg(embedder)
+    first = leg.query_vector(SearchInput(text="aab"))
+    again = leg.query_vector(SearchInput(text="aab"))
+    other = leg.query_vector(SearchInput(text="abc"))
+    assert embedder.texts == ["aab", "abc"]
+    assert first is again
+    assert other is not None
+    assert not first.flags.writeable  # shared between searches, so never changed in place
+
+
 def test_file_refs_prompts_mentions_and_media_types() -> None:
     url = "http://h/files/b/abc/x.png"
     payload = {"images": [{"url": url, "width": 4}], "ref": url, "other": "text"}
