@@ -26,6 +26,9 @@ MAX_LIMIT = 100
 MAX_CANDIDATES = 1000
 SEARCH_DEPTHS = (100, MAX_CANDIDATES)
 MAX_FILTER_VALUES = 50
+# A browse page counts its scope up to this many assets (~8 ms on SQLite); past it the total
+# is null ("unavailable" in fal's spec) rather than a full count of a large library.
+MAX_COUNT = 100_000
 SECTION_SOURCES = {"uploads": ("upload",), "generated": ("response",)}
 
 
@@ -155,7 +158,8 @@ def listing(session: Session, query: AssetQuery) -> AssetPage:
         position = cursors.read(query.cursor, query.fingerprint(), ["datetime", "int"])
         statement = statement.where(sort_after(keys, position))
     rows = repo.page(statement.order_by(*order_by(keys)).limit(query.limit + 1))
-    page = AssetPage(rows[: query.limit], total_count=repo.count(conditions))
+    counted = repo.count(conditions, at_most=MAX_COUNT + 1)
+    page = AssetPage(rows[: query.limit], total_count=counted if counted <= MAX_COUNT else None)
     if len(rows) > query.limit:
         last = page.assets[-1]
         page.next_cursor = cursors.issue(query.fingerprint(), [last.created_at, last.id])

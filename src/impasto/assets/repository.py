@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from impasto.models import (
@@ -74,8 +74,10 @@ class AssetRepository:
     def page(self, statement: Select[Any]) -> list[Asset]:
         return list(self.session.scalars(statement))
 
-    def count(self, conditions: Sequence[ColumnElement[bool]]) -> int:
-        return self.session.scalar(select(func.count()).select_from(Asset).where(*conditions)) or 0
+    def count(self, conditions: Sequence[ColumnElement[bool]], at_most: int) -> int:
+        """How many assets match; no more than ``at_most``, which bounds the work."""
+        rows = select(literal(1)).select_from(Asset).where(*conditions).limit(at_most)
+        return self.session.scalar(select(func.count()).select_from(rows.subquery())) or 0
 
     def set_search_text(self, asset: Asset, text: str) -> None:
         if asset.search_text != text:

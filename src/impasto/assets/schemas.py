@@ -70,7 +70,10 @@ class AssetList(BaseModel):
     assets: list[AssetOut]
     next_cursor: str | None
     has_more: bool
-    total_count: int | None
+    total_count: int | None = Field(
+        description="Exact total when available: null past 100,000 assets on a browse page,"
+        " and for a search whose candidate list was cut (with scope_truncated)"
+    )
     scope_truncated: bool
 
 

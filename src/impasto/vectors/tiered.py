@@ -42,6 +42,7 @@ class TieredIndex:
         self._dir = data_dir
         self._params = params or HnswParams()
         self._graphs: dict[str, HnswGraph] = {}
+        self._changed: set[str] = set()  # owners whose graph differs from its saved file
         self._lock = threading.RLock()
         self._ann = usearch_available()
         if not self._ann:
@@ -71,6 +72,7 @@ class TieredIndex:
             graph = self._graphs.get(owner)
             if graph is not None:
                 graph.add(ids, matrix)
+                self._changed.add(owner)
             elif self._ann and self._exact.count(owner) > self._exact_limit:
                 self._build(owner)
 
@@ -80,6 +82,7 @@ class TieredIndex:
             graph = self._graphs.get(owner)
             if graph is not None:
                 graph.remove(ids)
+                self._changed.add(owner)
 
     def count(self, owner: str, at_most: int | None = None) -> int:
         return self._exact.count(owner, at_most)
@@ -109,11 +112,13 @@ class TieredIndex:
         return self._exact.search(owner, q, k, allowed)
 
     def save(self) -> None:
-        """Write every graph (after incremental adds; a fresh build saves itself)."""
+        """Write the graphs changed since they were built, loaded or saved: a million
+        vectors cost seconds to digest and 1.7 GB to write."""
         with self._lock:
-            for owner, graph in self._graphs.items():
+            for owner in sorted(self._changed):
                 ids, vectors = self._exact.vectors(owner)
-                self._save(owner, graph, contents_digest(ids, vectors))
+                self._save(owner, self._graphs[owner], contents_digest(ids, vectors))
+            self._changed.clear()
 
     def _build(self, owner: str) -> None:
         ids, vectors = self._exact.vectors(owner)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from impasto.assets import browse
 from impasto.assets.runs import record_run
 from impasto.container import Container
 from tests.conftest import auth, make_key
@@ -161,13 +163,20 @@ def test_text_no_database_can_store_is_a_400_and_stores_nothing(
     assert kept.json()["collection"]["filters"] == {"q": "a\x00b"}
 
 
-def test_cursor_pages_and_is_bound_to_its_query(client: TestClient, container: Container) -> None:
+def test_cursor_pages_and_is_bound_to_its_query(
+    client: TestClient, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key = auth(make_key(container, "acme"))
     for i in range(5):
         upload(client, key, f"pic-{i}.png", png(4 + i, 4))
     first = assets(client, key, limit=2)
     assert first["has_more"] is True
     assert first["total_count"] == 5
+    monkeypatch.setattr(browse, "MAX_COUNT", 4)  # a library past the count's bound
+    assert assets(client, key, limit=2)["total_count"] is None
+    assert assets(client, key, limit=2, media_type="image")["total_count"] is None
+    monkeypatch.setattr(browse, "MAX_COUNT", 5)
+    assert assets(client, key, limit=2)["total_count"] == 5
     seen = [a["asset_id"] for a in first["assets"]]
     cursor = first["next_cursor"]
     while cursor:

@@ -95,6 +95,27 @@ def test_a_saved_graph_is_reused_for_the_same_vectors_only(
     assert max(built) == N
 
 
+def test_only_a_changed_graph_is_saved_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path)
+    ids = _fill(index, clustered(N, DIMS))  # built, and saved by the build
+    saves: list[Path] = []
+    original = HnswGraph.save
+
+    def counting_save(self: HnswGraph, path: Path, digest: str) -> None:
+        saves.append(path)
+        original(self, path, digest)
+
+    monkeypatch.setattr(HnswGraph, "save", counting_save)
+    index.save()
+    assert saves == []
+    index.remove("big", ids[:1])
+    index.save()
+    index.save()
+    assert len(saves) == 1
+
+
 def test_usearch_and_onnxruntime_load_in_one_process() -> None:
     """usearch 2.22+ (numkong) segfaults when onnxruntime is imported after it."""
     import subprocess
