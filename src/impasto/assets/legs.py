@@ -1,7 +1,7 @@
 """The search seam: legs that each rank assets within a scope, fused by weighted RRF.
 
-A leg answers a ranked list of asset keys for one query inside the scope (the owner, and a
-subquery of asset keys the filters allow). Fusion uses ranks, not scores, so the keyword
+A leg answers a ranked list of asset keys for one query inside the scope (the owner, and
+the filters as SQL over ``assets``). Fusion uses ranks, not scores, so the keyword
 leg's numbers (and BM25 versus ts_rank) never need to be comparable with cosines: the same
 data ranks the same way on both databases (``docs/architecture/assets.md``).
 """
