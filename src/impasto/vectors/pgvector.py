@@ -188,16 +188,19 @@ class PgVectorIndex:
             )
 
     def count(self, owner: str, at_most: int | None = None) -> int:
+        with self._db.write_engine.connect() as conn:
+            return self._count(conn, owner, at_most)
+
+    def _count(self, conn: Connection, owner: str, at_most: int | None) -> int:
         rows = f"SELECT 1 FROM {self.table} WHERE owner = :owner"  # noqa: S608
         params: dict[str, object] = {"owner": owner}
         if at_most is not None:  # an owner's full count reads every one of its rows
             rows += " LIMIT :at_most"
             params["at_most"] = at_most
-        with self._db.write_engine.connect() as conn:
-            found = conn.execute(
-                text(f"SELECT count(*) FROM ({rows}) AS held"),  # noqa: S608
-                params,
-            ).scalar_one()
+        found = conn.execute(
+            text(f"SELECT count(*) FROM ({rows}) AS held"),  # noqa: S608
+            params,
+        ).scalar_one()
         return int(found)
 
     def search(
@@ -236,19 +239,12 @@ class PgVectorIndex:
         return rank_hits(((str(r[0]), float(r[1])) for r in rows), k)
 
     def _small(self, conn: Connection, owner: str) -> bool:
-        # Counts at most exact_limit + 1 index entries: bounded, whatever the owner's size,
-        # but ~8 ms at 50k; a large owner is recounted once a minute.
+        # Bounded, whatever the owner's size, but ~8 ms at 50k: a large owner is recounted
+        # once a minute.
         counted = self._large_since.get(owner)
         if counted is not None and time.monotonic() - counted < LARGE_FOR_SECONDS:
             return False
-        found = conn.execute(
-            text(
-                f"SELECT count(*) FROM (SELECT 1 FROM {self.table} WHERE owner = :owner"  # noqa: S608
-                " LIMIT :limit) AS scope"
-            ),
-            {"owner": owner, "limit": self._exact_limit + 1},
-        ).scalar_one()
-        if int(found) <= self._exact_limit:
+        if self._count(conn, owner, self._exact_limit + 1) <= self._exact_limit:
             self._large_since.pop(owner, None)
             return True
         self._large_since[owner] = time.monotonic()
