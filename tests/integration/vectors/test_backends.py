@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -143,6 +144,22 @@ def test_a_load_that_doubles_the_table_rebuilds_the_graph(
     exact = ExactIndex("test@1", DIMS)
     exact.add("alice", ids, vectors)
     assert recall_at_10(index, exact, vectors[:20]) >= 0.9
+
+    # Found past exact_limit once, the owner is not recounted on every search.
+    counts: list[int | None] = []
+    counting = index._count
+
+    def spy(conn: Any, owner: str, at_most: int | None) -> int:
+        counts.append(at_most)
+        return counting(conn, owner, at_most)
+
+    monkeypatch.setattr(index, "_count", spy)
+    index.search("alice", vectors[0], 10)
+    index.search("alice", vectors[1], 10)
+    assert counts == []  # the searches above already found alice large
+    monkeypatch.setattr(pgvector, "LARGE_FOR_SECONDS", 0.0)
+    index.search("alice", vectors[2], 10)
+    assert counts == [201]
 
 
 def recall_at_10(index: VectorIndex, exact: ExactIndex, queries: np.ndarray) -> float:
