@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
-from impasto.assets.legs import Scope, SearchInput, SearchLeg, fuse
+from impasto.assets.legs import Scope, SearchInput, SearchLeg, fuse, run_legs
 from impasto.assets.repository import AssetRepository
 from impasto.catalog import cursor as cursors
 from impasto.catalog.keyset import order_by, sort_after
@@ -192,7 +192,7 @@ def search(
         if not 0 <= offset <= MAX_CANDIDATES:
             raise InvalidRequest("cursor is not one this server issued")
     depth = search_depth(offset + query.limit)
-    results = [(leg.weight, leg.search(session, scope, search_input, depth)) for leg in usable]
+    results = run_legs(session, scope, search_input, usable, depth)
     fused = fuse(results)
     truncated = any(result.truncated for _, result in results) or len(fused) > depth
     fused = fused[:depth]

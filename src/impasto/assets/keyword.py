@@ -143,6 +143,9 @@ class KeywordLeg:
     def accepts(self, query: SearchInput) -> bool:
         return bool(query.text and query_terms(query.text))
 
+    def prepare(self, query: SearchInput) -> None:
+        return None  # all of its work is in the database
+
     def search(self, session: Session, scope: Scope, query: SearchInput, limit: int) -> LegResult:
         terms = query_terms(query.text or "")
         if not terms:

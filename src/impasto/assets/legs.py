@@ -8,7 +8,9 @@ data ranks the same way on both databases (``docs/architecture/assets.md``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -79,9 +81,31 @@ class SearchLeg(Protocol):
         """Whether this leg can answer this kind of query at all."""
         ...
 
+    def prepare(self, query: SearchInput) -> None:
+        """Work of ``search`` that needs no database (embedding a query text), done ahead
+        on another thread; ``search`` then finds it cached."""
+        ...
+
     def search(
         self, session: Session, scope: Scope, query: SearchInput, limit: int
     ) -> LegResult: ...
+
+
+# Embedding a query text (~20 ms of numpy, which releases the GIL) overlaps the keyword
+# leg's reads instead of following them.
+_PREPARING = ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="search-prepare")
+
+
+def run_legs(
+    session: Session, scope: Scope, query: SearchInput, legs: Sequence[SearchLeg], limit: int
+) -> list[tuple[float, LegResult]]:
+    """Each leg's weight and result, in the order of ``legs``."""
+    preparing = [_PREPARING.submit(leg.prepare, query) for leg in legs]
+    results = []
+    for leg, prepared in zip(legs, preparing, strict=True):
+        prepared.result()  # a leg that searched before its cache filled would embed twice
+        results.append((leg.weight, leg.search(session, scope, query, limit)))
+    return results
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,10 @@ class ExactVectorLeg:
             return True
         return self.embedder.space in query.stored or bool(query.images)
 
+    def prepare(self, query: SearchInput) -> None:
+        if query.text:
+            self._text_vector(query.text)
+
     def query_vector(self, query: SearchInput) -> Vector | None:
         if query.text:
             return self._text_vector(query.text)

@@ -61,6 +61,9 @@ class _Weighted:
     def accepts(self, query: SearchInput) -> bool:
         return self.leg.accepts(query)
 
+    def prepare(self, query: SearchInput) -> None:
+        self.leg.prepare(query)
+
     def search(self, session: Session, scope: Scope, query: SearchInput, limit: int) -> LegResult:
         return self.leg.search(session, scope, query, limit)
 

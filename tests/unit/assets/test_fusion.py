@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from PIL import Image
 
 from impasto.assets.browse import search_depth
 from impasto.assets.ingest import mentions
-from impasto.assets.legs import LegHit, LegResult, SearchInput, fuse
+from impasto.assets.legs import LegHit, LegResult, Scope, SearchInput, fuse, run_legs
 from impasto.assets.media import media_type_for
 from impasto.assets.runs import file_refs, prompt_of
 from impasto.assets.vectors import ExactVectorLeg
@@ -74,6 +75,46 @@ def test_a_query_text_is_embedded_once() -> None:
     assert first is again
     assert other is not None
     assert not first.flags.writeable  # shared between searches, so never changed in place
+
+
+def test_a_prepared_text_is_not_embedded_again_by_the_search() -> None:
+    embedder = CountingLetters()
+    leg = ExactVectorLeg(embedder)
+    leg.prepare(SearchInput(text="aab"))
+    leg.prepare(SearchInput(images=(b"not decoded",)))  # only texts are prepared ahead
+    assert leg.query_vector(SearchInput(text="aab")) is not None
+    assert embedder.texts == ["aab"]
+
+
+class Overlapping:
+    """A leg whose search waits to see the next leg's prepare, which only runs on time when
+    it runs beside this search rather than after it."""
+
+    def __init__(self, name: str, seen: threading.Event) -> None:
+        self.name = name
+        self.weight = 0.5
+        self.seen = seen
+        self.saw_it = False
+
+    def accepts(self, query: SearchInput) -> bool:
+        return True
+
+    def prepare(self, query: SearchInput) -> None:
+        if self.name == "second":
+            self.seen.set()
+
+    def search(self, session: Any, scope: Scope, query: SearchInput, limit: int) -> LegResult:
+        if self.name == "first":
+            self.saw_it = self.seen.wait(timeout=30)
+        return LegResult([LegHit(1 if self.name == "first" else 2)])
+
+
+def test_legs_prepare_beside_the_searches_of_the_legs_before_them() -> None:
+    seen = threading.Event()
+    first, second = Overlapping("first", seen), Overlapping("second", seen)
+    results = run_legs(None, Scope("alice"), SearchInput(text="x"), [first, second], 10)  # type: ignore[arg-type]
+    assert first.saw_it
+    assert [result.hits[0].asset_pk for _, result in results] == [1, 2]
 
 
 def test_file_refs_prompts_mentions_and_media_types() -> None:
