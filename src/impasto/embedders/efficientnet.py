@@ -185,19 +185,23 @@ class LabelSpaceEmbedder:
         if self._classes is not None and len(names) == 1000:
             names = [names[i] for i in self._classes]
         prompts = [LABEL_PROMPT.format(name) for name in names]
-        key = hashlib.sha256("\n".join([self._text.name, *prompts]).encode()).hexdigest()[:16]
+        key = hashlib.sha256("\n".join([self._text.name, "raw", *prompts]).encode()).hexdigest()[
+            :16
+        ]
         path = self._cache_dir / f"labels-{key}.npy" if self._cache_dir else None
         if path is not None and path.is_file():
             cached = np.load(path)
             if cached.shape == (len(prompts), 384):
                 return normalise(cached)
-        vectors = normalise(self._text.encode(prompts))
+        # The raw encodings are cached and normalised on both paths: normalising twice is
+        # not bit-identical, and a restart must rank exactly as the first start did.
+        raw = self._text.encode(prompts)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_suffix(".tmp.npy")
-            np.save(temporary, vectors)
+            np.save(temporary, raw)
             temporary.replace(path)
-        return vectors
+        return normalise(raw)
 
 
 class PooledFeatureEmbedder:
