@@ -103,7 +103,12 @@ def run_legs(
     preparing = [_PREPARING.submit(leg.prepare, query) for leg in legs]
     results = []
     for leg, prepared in zip(legs, preparing, strict=True):
-        prepared.result()  # a leg that searched before its cache filled would embed twice
+        # Still queued (the pool busy with other searches): prepare here rather than wait.
+        # Started: wait, since a leg searching before its cache filled would embed twice.
+        if prepared.cancel():
+            leg.prepare(query)
+        else:
+            prepared.result()
         results.append((leg.weight, leg.search(session, scope, query, limit)))
     return results
 

@@ -185,9 +185,8 @@ class LabelSpaceEmbedder:
         if self._classes is not None and len(names) == 1000:
             names = [names[i] for i in self._classes]
         prompts = [LABEL_PROMPT.format(name) for name in names]
-        key = hashlib.sha256("\n".join([self._text.name, "raw", *prompts]).encode()).hexdigest()[
-            :16
-        ]
+        identity = "\n".join([self._text.name, "raw", *prompts])
+        key = hashlib.sha256(identity.encode()).hexdigest()[:16]
         path = self._cache_dir / f"labels-{key}.npy" if self._cache_dir else None
         if path is not None and path.is_file():
             cached = np.load(path)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+import pytest
 from numpy.typing import NDArray
 from PIL import Image
 
+from impasto.assets import legs
 from impasto.assets.browse import search_depth
 from impasto.assets.ingest import mentions
 from impasto.assets.legs import LegHit, LegResult, Scope, SearchInput, fuse, run_legs
@@ -115,6 +118,27 @@ def test_legs_prepare_beside_the_searches_of_the_legs_before_them() -> None:
     results = run_legs(None, Scope("alice"), SearchInput(text="x"), [first, second], 10)  # type: ignore[arg-type]
     assert first.saw_it
     assert [result.hits[0].asset_pk for _, result in results] == [1, 2]
+
+
+class Recording(Overlapping):
+    def prepare(self, query: SearchInput) -> None:
+        self.prepared_on = threading.current_thread()
+
+
+def test_a_prepare_still_queued_behind_other_searches_runs_on_the_searching_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    busy = ThreadPoolExecutor(1)
+    release = threading.Event()
+    busy.submit(release.wait)  # the pool's one worker is taken by another search
+    monkeypatch.setattr(legs, "_PREPARING", busy)
+    leg = Recording("alone", threading.Event())
+    try:
+        run_legs(None, Scope("alice"), SearchInput(text="x"), [leg], 10)  # type: ignore[arg-type]
+    finally:
+        release.set()
+        busy.shutdown()
+    assert leg.prepared_on is threading.current_thread()
 
 
 def test_file_refs_prompts_mentions_and_media_types() -> None:
