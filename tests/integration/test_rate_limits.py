@@ -58,3 +58,25 @@ def test_unauthenticated_requests_do_not_spend_a_keys_tokens(
     for _ in range(5):
         assert client.get("/v1/keys", headers=auth(f"{key_id}:{'0' * 64}")).status_code == 401
     assert client.get("/v1/keys", headers=auth(credential)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/v1/assets", None),
+        ("GET", "/v1/models", None),
+        ("GET", "/scenario/v1/assets", None),
+        ("POST", "/scenario/v1/search/assets", {"query": "cat"}),
+        ("GET", "/scenario/v1/models", None),
+    ],
+)
+def test_a_request_spends_one_token(
+    limited: tuple[TestClient, Container, FrozenClock],
+    method: str,
+    path: str,
+    body: dict[str, str] | None,
+) -> None:
+    client, container, _ = limited
+    key = auth(make_key(container, "acme", KeyScope.API))
+    statuses = [client.request(method, path, headers=key, json=body).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]  # the burst is 3

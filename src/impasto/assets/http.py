@@ -29,6 +29,11 @@ def storable_params(request: Request, _: ApiPrincipal) -> None:
 
     The caller is authenticated first (the dependency is shared with the endpoint's, so it
     runs once): a request without a key gets 401 whatever its parameters hold."""
+    check_storable(request)
+
+
+def check_storable(request: Request) -> None:
+    """404 when a path or query parameter holds text no database can store."""
     # No stored id or name can contain such text: whatever it names does not exist. ``q`` is
     # only ever tokenized, so it may carry anything.
     values = [*request.path_params.values()]

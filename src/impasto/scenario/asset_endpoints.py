@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from impasto.assets.http import base, blob_reader, search_legs, storable_params
+from impasto.assets.http import base, blob_reader, check_storable, search_legs
 from impasto.assets.repository import AssetRepository
 from impasto.assets.views import asset_views
 from impasto.deps import ContainerDep, ReadSession
@@ -28,8 +28,15 @@ from impasto.scenario.asset_schemas import (
 from impasto.scenario.asset_search import ScenarioAssetSearch, window
 from impasto.scenario.endpoints import Caller
 
+
+def _storable_params(request: Request, _: Caller) -> None:
+    """``storable_params`` after Scenario's own authentication: the endpoints share this
+    dependency, so a request is authenticated (and rate-limited) once."""
+    check_storable(request)
+
+
 router = APIRouter(
-    prefix="/scenario/v1", include_in_schema=False, dependencies=[Depends(storable_params)]
+    prefix="/scenario/v1", include_in_schema=False, dependencies=[Depends(_storable_params)]
 )
 Text = Annotated[str | None, Query(max_length=2048)]
 Id = Annotated[str | None, Query(max_length=255)]
