@@ -19,6 +19,7 @@ from impasto.assets.legs import Scope, SearchInput, SearchLeg, fuse, run_legs
 from impasto.assets.repository import AssetRepository
 from impasto.catalog import cursor as cursors
 from impasto.catalog.keyset import order_by, sort_after
+from impasto.kit.db.hints import plan_each_search
 from impasto.kit.errors import InvalidRequest, NotFound
 from impasto.models import Asset, AssetCollectionItem, AssetTagLink
 
@@ -192,6 +193,7 @@ def search(
         if not 0 <= offset <= MAX_CANDIDATES:
             raise InvalidRequest("cursor is not one this server issued")
     depth = search_depth(offset + query.limit)
+    plan_each_search(session)
     results = run_legs(session, scope, search_input, usable, depth)
     fused = fuse(results)
     truncated = any(result.truncated for _, result in results) or len(fused) > depth

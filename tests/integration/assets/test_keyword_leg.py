@@ -1,5 +1,7 @@
 """The keyword leg's early-stopping walks answer exactly what scoring every match would,
-on both databases: whole tokens before prefixes, newer before older, within the scope."""
+on both databases: whole tokens before prefixes, newer before older, within the scope;
+and on PostgreSQL every search statement is planned for its own words, without parallel
+workers."""
 
 from __future__ import annotations
 
@@ -8,11 +10,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
 
-from impasto.assets import keyword
+from impasto.assets import browse, keyword
+from impasto.assets.browse import AssetQuery
 from impasto.assets.keyword import KeywordLeg, search_text
-from impasto.assets.legs import Scope, SearchInput
+from impasto.assets.legs import LegResult, Scope, SearchInput
 from impasto.catalog.tokens import query_terms
 from impasto.container import Container
 from impasto.models import Account, Asset
@@ -88,3 +92,46 @@ def test_walks_rank_like_scoring_every_match(
     with container.database.session(write=False) as session:
         theirs = leg.search(session, Scope("other"), SearchInput(text="cat"), 1000)
     assert {h.asset_pk for h in theirs.hits} == set(expected(rows, "cat", "other", None))
+
+
+class _SettingsProbe:
+    """A leg that reads, inside the search's transaction, how PostgreSQL will plan."""
+
+    name = "probe"
+    weight = 1.0
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def accepts(self, query: SearchInput) -> bool:
+        return True
+
+    def prepare(self, query: SearchInput) -> None:
+        return None
+
+    def search(self, session: Session, scope: Scope, query: SearchInput, limit: int) -> LegResult:
+        self.seen.append(_planning(session))
+        return LegResult([])
+
+
+def _planning(session: Session) -> tuple[str, str]:
+    row = session.execute(
+        text(
+            "SELECT current_setting('plan_cache_mode'),"
+            " current_setting('max_parallel_workers_per_gather')"
+        )
+    ).one()
+    return str(row[0]), str(row[1])
+
+
+def test_a_search_plans_each_statement_without_parallel_workers(container: Container) -> None:
+    if container.database.dialect != "postgresql":
+        pytest.skip("SQLite caches no generic plans and has no parallel query")
+    probe = _SettingsProbe()
+    with container.database.session(write=False) as session:
+        default = _planning(session)
+        browse.search(session, AssetQuery(owner="acme", q="cat"), SearchInput(text="cat"), [probe])
+    assert default == ("auto", "2")  # the server's own settings differ: the check can fail
+    assert probe.seen == [("force_custom_plan", "0")]
+    with container.database.session(write=False) as session:
+        assert _planning(session) == default  # for that transaction only

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, text
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -32,3 +33,22 @@ def _plain(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(unindexed, "sqlite")
 def _sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     return f"+{compiler.process(element.clauses, **kw)}"
+
+
+def plan_each_search(session: Session) -> None:
+    """On PostgreSQL, for the rest of this transaction: a fresh plan for every statement,
+    and no parallel workers. SQLite has neither.
+
+    A search's best plan depends on its words: the GIN index for rare ones, a walk down
+    the key index for common ones. The driver prepares a statement run five times on a
+    connection, and PostgreSQL then caches one generic plan for all of them: 100 ms where
+    the planned walk takes 5. For a keyset walk stopped by a LIMIT whose filter holds a
+    costly expression (full text), the planner also prices the whole walk and picks a
+    parallel plan, whose workers took 15 ms to start (``bench/README.md``, Assets)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+                " set_config('max_parallel_workers_per_gather', '0', true)"
+            )
+        )
