@@ -105,6 +105,7 @@ class AssetVectors:
             queued = self._queue_missing()
             if isinstance(index, PgVectorIndex):
                 added = self._reconcile(index, stop)
+                check_buffers(index)
             else:
                 added = self._fill(index, stop)
             if stop is not None and stop.is_set():
@@ -215,6 +216,20 @@ class AssetVectors:
             index.add(owner, ids, normalise(matrix))
             added += len(ids)
         return added
+
+
+def check_buffers(index: PgVectorIndex) -> None:
+    """Warn the operator when the server's buffers cannot hold the space's graph."""
+    graph, buffers = index.graph_and_buffers()
+    if graph > buffers:
+        log.warning(
+            "pgvector_graph_exceeds_shared_buffers",
+            space=index.space,
+            graph_mb=graph >> 20,
+            shared_buffers_mb=buffers >> 20,
+            hint="raise PostgreSQL's shared_buffers: a graph walk that misses them reads a"
+            " page per visited vector (docs/architecture/asset-search.md)",
+        )
 
 
 def _id_expression() -> ColumnElement[str]:

@@ -120,6 +120,19 @@ class PgVectorIndex:
             f" WITH (m = {int(p.connectivity)}, ef_construction = {int(p.expansion_add)})"
         )
 
+    def graph_and_buffers(self) -> tuple[int, int]:
+        """Bytes of the HNSW index and of the server's ``shared_buffers``: a search walks
+        the graph through those buffers, and one that misses them reads a page per visit."""
+        with self._db.write_engine.begin() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT pg_relation_size(CAST(:index AS regclass)),"
+                    " pg_size_bytes(current_setting('shared_buffers'))"
+                ),
+                {"index": f"{self.table}_hnsw"},
+            ).one()
+        return int(row[0]), int(row[1])
+
     def add(self, owner: str, ids: Sequence[str], vectors: Vectors) -> None:
         matrix = check_vectors(vectors, self._dimensions, rows=len(ids))
         if not ids:
@@ -206,7 +219,9 @@ class PgVectorIndex:
             )
 
     def count(self, owner: str, at_most: int | None = None) -> int:
-        with self._db.write_engine.connect() as conn:
+        if at_most is not None and at_most <= self._exact_limit + 1 and self._known_large(owner):
+            return at_most  # counted past exact_limit within the minute: a search's count is free
+        with self._db.write_engine.begin() as conn:
             return self._count(conn, owner, at_most)
 
     def _count(self, conn: Connection, owner: str, at_most: int | None) -> int:
@@ -244,9 +259,13 @@ class PgVectorIndex:
                 order = "(embedding <=> CAST(:q AS vector)) + 0"
             else:
                 order = "embedding <=> CAST(:q AS vector)"
-                ef = max(int(self._params.expansion_search), k)
-                conn.execute(text(f"SET LOCAL hnsw.ef_search = {ef}"))
-                conn.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+                conn.execute(
+                    text(
+                        "SELECT set_config('hnsw.ef_search', :ef, true),"
+                        " set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+                    ),
+                    {"ef": str(max(int(self._params.expansion_search), k))},
+                )
             rows = conn.execute(
                 text(
                     f"SELECT id, 1 - (embedding <=> CAST(:q AS vector)) AS score"  # noqa: S608
@@ -256,11 +275,14 @@ class PgVectorIndex:
             ).all()
         return rank_hits(((str(r[0]), float(r[1])) for r in rows), k)
 
+    def _known_large(self, owner: str) -> bool:
+        counted = self._large_since.get(owner)
+        return counted is not None and time.monotonic() - counted < LARGE_FOR_SECONDS
+
     def _small(self, conn: Connection, owner: str) -> bool:
         # Bounded, whatever the owner's size, but ~8 ms at 50k: a large owner is recounted
         # once a minute.
-        counted = self._large_since.get(owner)
-        if counted is not None and time.monotonic() - counted < LARGE_FOR_SECONDS:
+        if self._known_large(owner):
             return False
         if self._count(conn, owner, self._exact_limit + 1) <= self._exact_limit:
             self._large_since.pop(owner, None)

