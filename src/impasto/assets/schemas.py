@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
 
+from impasto.assets.browse import MAX_COUNT
 from impasto.kit.fields import JsonObject, NotBlankText, Text, storable
 
 MediaType = Literal["image", "video", "audio", "3d"]
@@ -71,7 +72,7 @@ class AssetList(BaseModel):
     next_cursor: str | None
     has_more: bool
     total_count: int | None = Field(
-        description="Exact total when available: null past 100,000 assets on a browse page,"
+        description=f"Exact total when available: null past {MAX_COUNT:,} assets on a browse page,"
         " and for a search whose candidate list was cut (with scope_truncated)"
     )
     scope_truncated: bool
