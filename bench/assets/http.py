@@ -35,10 +35,10 @@ from typing import Any
 
 import httpx
 import numpy as np
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select, text
 
 from bench.catalog.load import create_key
-from bench.catalog.servers import postgres
+from bench.catalog.servers import dedicated_memory, postgres
 from impasto.assets.keyword import search_text
 from impasto.kit.db import Database
 from impasto.kit.db.migrate import upgrade
@@ -49,11 +49,15 @@ WORDS = "red blue green sunset portrait ocean forest city night neon cat dog car
 BATCH = 10_000
 
 
+def asset_ids(count: int) -> list[str]:
+    return [str(uuid.UUID(int=i + 1)) for i in range(count)]
+
+
 def load_assets(database: Database, owner: str, data: np.ndarray) -> list[str]:
     """One image asset per vector; returns the asset ids in vector order."""
     now = datetime.now(UTC)
     rng = np.random.default_rng(7)
-    asset_ids = [str(uuid.UUID(int=i + 1)) for i in range(len(data))]
+    ids = asset_ids(len(data))
     with database.session(write=True) as session:
         session.execute(insert(Account), [{"name": owner, "created_at": now}])
     for start in range(0, len(data), BATCH):
@@ -65,7 +69,7 @@ def load_assets(database: Database, owner: str, data: np.ndarray) -> list[str]:
             assets.append(
                 {
                     "id": i + 1,
-                    "asset_id": asset_ids[i],
+                    "asset_id": ids[i],
                     "owner": owner,
                     "source": "upload",
                     "media_type": "image",
@@ -90,7 +94,16 @@ def load_assets(database: Database, owner: str, data: np.ndarray) -> list[str]:
         with database.session(write=True) as session:
             session.execute(insert(Asset), assets)
             session.execute(insert(AssetEmbedding), vectors)
-    return asset_ids
+    return ids
+
+
+def loaded_before(database: Database, owner: str, count: int) -> bool:
+    """Whether an earlier run over this workdir loaded the same ``count`` assets (the data
+    is seeded): a re-run then times them again without the load and the index build,
+    297 s and 1,058 s at a million on PostgreSQL."""
+    with database.session(write=False) as session:
+        held = session.scalar(select(func.count()).where(Asset.owner == owner))
+    return held == count
 
 
 @contextmanager
@@ -154,9 +167,13 @@ def run(
     with _database(kind, workdir) as (data_dir, serve_url, url):
         database = Database(url, pool_size=2)
         upgrade(database)
-        started = time.perf_counter()
-        asset_ids = load_assets(database, "bench", data)
-        print(f"{kind}: {len(data):,} assets loaded in {time.perf_counter() - started:.0f} s")
+        if loaded_before(database, "bench", len(data)):
+            ids = asset_ids(len(data))
+            print(f"{kind}: {len(data):,} assets already loaded in {workdir}")
+        else:
+            started = time.perf_counter()
+            ids = load_assets(database, "bench", data)
+            print(f"{kind}: {len(data):,} assets loaded in {time.perf_counter() - started:.0f} s")
         credential = create_key(database, "bench")
         database.dispose()
         with (
@@ -176,7 +193,7 @@ def run(
                 return body
 
             def image(i: int) -> list[str]:
-                body = {"image": asset_ids[picks[i]], "limit": 10}
+                body = {"image": ids[picks[i]], "limit": 10}
                 response = client.post("/scenario/v1/search/assets", json=body)
                 response.raise_for_status()
                 return [hit["id"] for hit in response.json()["hits"]]
@@ -193,7 +210,7 @@ def run(
             _, p50, p95 = timed(hybrid, count)
             rows.append((f"HTTP hybrid `q`, {kind}", None, p50, p95, None))
             found, p50, p95 = timed(image, count)
-            wanted = [{asset_ids[j] for j in top} for top in truth]
+            wanted = [{ids[j] for j in top} for top in truth]
             hit = sum(len(set(f) & w) for f, w in zip(found, wanted, strict=True))
             rows.append((f"HTTP image search, {kind}", fill, p50, p95, hit / (10 * count)))
     return rows
@@ -221,5 +238,5 @@ def _database(kind: str, workdir: Path) -> Iterator[tuple[Path, str | None, str]
     if kind == "sqlite":
         yield data_dir, None, f"sqlite:///{(data_dir / 'impasto.db').absolute()}"
         return
-    with postgres(workdir / "http-pg") as url:
+    with postgres(workdir / "http-pg", dedicated_memory()) as url:
         yield data_dir, url, url

@@ -162,11 +162,11 @@ def run_pgvector(
 ) -> list[Row]:
     from sqlalchemy import text
 
-    from bench.catalog.servers import postgres
+    from bench.catalog.servers import dedicated_memory, postgres
     from impasto.kit.db import Database
 
     rows = []
-    with postgres(workdir / "pg") as url:
+    with postgres(workdir / "pg", dedicated_memory()) as url:
         database = Database(url, pool_size=2)
         index = PgVectorIndex(database, "bench@1", DIMS, exact_limit=len(ids) // 20)
         with database.write_engine.begin() as conn:
