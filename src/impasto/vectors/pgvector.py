@@ -126,7 +126,7 @@ class PgVectorIndex:
         with self._db.write_engine.begin() as conn:
             row = conn.execute(
                 text(
-                    "SELECT pg_relation_size(CAST(:index AS regclass)),"
+                    "SELECT coalesce(pg_relation_size(to_regclass(:index)), 0),"
                     " pg_size_bytes(current_setting('shared_buffers'))"
                 ),
                 {"index": f"{self.table}_hnsw"},
