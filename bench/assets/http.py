@@ -24,10 +24,7 @@ never repeat, timed, one request at a time over one keep-alive connection:
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -41,7 +38,7 @@ import numpy as np
 from sqlalchemy import func, insert, select, text
 
 from bench.catalog.load import create_key
-from bench.catalog.servers import dedicated_memory, postgres
+from bench.catalog.servers import dedicated_memory, impasto_serve, postgres
 from impasto.assets.keyword import search_text
 from impasto.kit.db import Database
 from impasto.kit.db.migrate import upgrade
@@ -119,28 +116,13 @@ def serve(data_dir: Path, database_url: str | None, log: Path) -> Iterator[tuple
     """``impasto serve`` with the text embedder; yields its URL once its vector index is
     filled, and the seconds the fill took."""
     env = {
-        **os.environ,
         "IMPASTO_EMBEDDERS": "minilm-text",
-        "IMPASTO_RATE_LIMIT_PER_SECOND": "0",
+        "IMPASTO_LOG_LEVEL": "info",  # the fill's log line
         "IMPASTO_LOG_FORMAT": "json",
         "IMPASTO_BUILTIN_APPS": "false",
         "IMPASTO_EMBEDDED_WORKER": "false",
-        "NO_PROXY": "127.0.0.1",
     }
-    if database_url:
-        env["IMPASTO_DATABASE_URL"] = database_url
-    command = [sys.executable, "-m", "impasto", "serve", "--port", "0", "--data-dir", str(data_dir)]
-    with log.open("w") as sink:
-        server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=sink, text=True)  # noqa: S603
-    try:
-        assert server.stdout is not None
-        address = ""
-        for line in server.stdout:
-            if "listening on " in line:
-                address = line.rsplit(" ", 1)[1].strip()
-                break
-        if not address:
-            raise RuntimeError(f"impasto serve did not start; see {log}")
+    with impasto_serve(data_dir, database_url, env=env, log=log) as (address, server):
         while True:
             loaded = [
                 json.loads(line)
@@ -153,9 +135,6 @@ def serve(data_dir: Path, database_url: str | None, log: Path) -> Iterator[tuple
             if server.poll() is not None:
                 raise RuntimeError(f"impasto serve exited; see {log}")
             time.sleep(1)
-    finally:
-        server.terminate()
-        server.wait(timeout=120)
 
 
 def timed(call: Callable[[int], Any], count: int) -> tuple[list[Any], float, float]:

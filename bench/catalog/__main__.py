@@ -77,7 +77,7 @@ def run_one(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any
                     .order_by(CatalogEntry.id)
                 )
             )
-        with impasto_serve(data_dir, server_url) as (address, pid):
+        with impasto_serve(data_dir, server_url) as (address, server):
             headers = {"Authorization": f"Key {credential}"}
             with httpx.Client(base_url=address, headers=headers, timeout=60) as client:
                 suite = scenarios.build(client, database, VIEWER, pool, SEED)
@@ -92,7 +92,7 @@ def run_one(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any
                     for scenario in suite:
                         scenarios.time_http(client, scenario, per_round)
                         scenarios.time_raw(database, scenario, per_round)
-                rss = psutil.Process(pid).memory_info().rss
+                rss = psutil.Process(server.pid).memory_info().rss
         database.dispose()
     return {
         "database": kind,

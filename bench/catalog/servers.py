@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -72,18 +72,29 @@ def dedicated_memory() -> dict[str, str]:
 
 
 @contextmanager
-def impasto_serve(data_dir: Path, database_url: str | None) -> Iterator[tuple[str, int]]:
-    """``impasto serve --port 0`` in a subprocess; yields its base URL and pid."""
-    env = {
+def impasto_serve(
+    data_dir: Path,
+    database_url: str | None,
+    *,
+    env: Mapping[str, str] | None = None,
+    log: Path | None = None,
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``impasto serve --port 0`` in a subprocess, with ``env`` over the bench's settings and
+    its stderr in ``log`` when given; yields its base URL and process."""
+    environment = {
         **os.environ,
         "IMPASTO_RATE_LIMIT_PER_SECOND": "0",
         "IMPASTO_LOG_LEVEL": "warning",
         "NO_PROXY": "127.0.0.1",
+        **(env or {}),
     }
     if database_url:
-        env["IMPASTO_DATABASE_URL"] = database_url
+        environment["IMPASTO_DATABASE_URL"] = database_url
     command = [sys.executable, "-m", "impasto", "serve", "--port", "0", "--data-dir", str(data_dir)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    with log.open("w") if log else nullcontext() as sink:
+        server = subprocess.Popen(  # noqa: S603
+            command, env=environment, stdout=subprocess.PIPE, stderr=sink, text=True
+        )
     try:
         assert server.stdout is not None
         address = ""
@@ -93,8 +104,8 @@ def impasto_serve(data_dir: Path, database_url: str | None) -> Iterator[tuple[st
                 address = match.group(1)
                 break
         if not address:
-            raise RuntimeError("impasto serve did not print its address")
-        yield address, server.pid
+            raise RuntimeError(f"impasto serve did not print its address; see {log or 'stderr'}")
+        yield address, server
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=120)
