@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from impasto.kit.db.types import UTCDateTime
@@ -11,8 +11,9 @@ from impasto.models.base import Base
 
 
 class KeyScope(StrEnum):
-    API = "API"
-    ADMIN = "ADMIN"
+    API = "API"  # run models, the API-scoped Platform endpoints
+    ADMIN = "ADMIN"  # also the owner's keys, catalog and other admin endpoints
+    WORKER = "WORKER"  # the operator's remote workers: /worker/v1 only, never a tenant's
 
 
 class ApiKey(Base):
@@ -20,7 +21,7 @@ class ApiKey(Base):
 
     __tablename__ = "api_keys"
     __table_args__ = (
-        CheckConstraint("scope IN ('API', 'ADMIN')", name="scope"),
+        CheckConstraint("scope IN ('API', 'ADMIN', 'WORKER')", name="scope"),
         Index(None, "owner", "key_id"),
     )
 
@@ -32,3 +33,5 @@ class ApiKey(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # WORKER keys: the app ids it may serve; None: every app.
+    apps: Mapped[list[str] | None] = mapped_column(JSON, default=None)

@@ -82,6 +82,8 @@ class RequestRecord(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Runners that died with this request in flight: past a limit it is failed, not retried.
+    runner_crashes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The result, as the app answered it (or as the platform failed it).
     result_status: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     output: Mapped[Any | None] = mapped_column(JSON, default=None)
