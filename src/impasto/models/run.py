@@ -79,7 +79,8 @@ class RequestRecord(Base):
     start_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer)
-    lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The embedded worker's id, or "<key_id>/<worker_id>" for a remote worker's lease.
+    lease_owner: Mapped[str | None] = mapped_column(String(128), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     # Runners that died with this request in flight: past a limit it is failed, not retried.
