@@ -153,5 +153,18 @@ def make_key(container: Container, owner: str, scope: KeyScope = KeyScope.API) -
     return str(credential)
 
 
+def make_worker_key(container: Container, apps: list[str] | None = None) -> str:
+    """A WORKER key of the operator, as `impasto workers token create` makes one."""
+    with container.database.session(write=True) as session:
+        _, credential = KeyService(session, container.clock, container.ids).create(
+            owner=container.settings.bootstrap_owner,
+            scope=KeyScope.WORKER,
+            alias="test worker key",
+            created_by="tests",
+            apps=apps,
+        )
+    return str(credential)
+
+
 def auth(credential: str) -> dict[str, str]:
     return {"Authorization": f"Key {credential}"}

@@ -21,6 +21,7 @@ from impasto.files.rest_endpoints import router as files_rest_router
 from impasto.files.storage_endpoints import router as files_storage_router
 from impasto.files.tasks import sweeping
 from impasto.keys.endpoints import router as keys_router
+from impasto.kit.http.bodies import install_body_limits
 from impasto.kit.http.docs import install_docs
 from impasto.kit.http.errors import install_error_handlers
 from impasto.kit.http.middleware import RequestContextMiddleware
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
     )
     app.state.container = container
+    install_body_limits(app, container.settings.max_json_body_bytes)
     install_error_handlers(app)
     app.add_middleware(
         RequestContextMiddleware,
@@ -86,24 +88,27 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         clock=container.clock,
         metrics=container.metrics,
     )
-    app.include_router(platform_router)
-    app.include_router(keys_router)
-    app.include_router(catalog_router)
-    app.include_router(assets_router)
-    app.include_router(catalog_admin_router)
-    app.include_router(scenario_router)
-    app.include_router(scenario_assets_router)
-    app.include_router(files_storage_router)
-    app.include_router(files_platform_router)
-    app.include_router(files_rest_router)
-    app.include_router(files_cdn_router)
-    app.include_router(webhooks_router)
-    app.include_router(records_router)
-    app.include_router(app_queue_router)
-    app.include_router(queue_router)
-    app.include_router(ws_router)
-    app.include_router(run_router)
-    app.include_router(worker_router)
+    for router in (
+        platform_router,
+        keys_router,
+        catalog_router,
+        assets_router,
+        catalog_admin_router,
+        scenario_router,
+        scenario_assets_router,
+        files_storage_router,
+        files_platform_router,
+        files_rest_router,
+        files_cdn_router,
+        webhooks_router,
+        records_router,
+        app_queue_router,
+        queue_router,
+        ws_router,
+        run_router,
+        worker_router,
+    ):
+        app.include_router(router)
     _install_openapi(app)
     install_docs(app, OPENAPI_URL)
     return app

@@ -42,6 +42,37 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `impasto serve` binds.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port `impasto serve` binds.")
 
+    # HTTP limits (kit/http/bodies.py, kit/http/connections.py; docs/architecture/serving.md).
+    max_json_body_bytes: int = Field(
+        default=16 << 20,
+        ge=1,
+        description="Largest JSON (buffered) request body, 413 past it; room for a "
+        "data_uri_max_bytes input in base64. Upload routes stream and use max_upload_bytes.",
+    )
+    max_header_bytes: int = Field(
+        default=64 << 10, ge=1024, description="Largest request head (request line and headers)."
+    )
+    max_headers: int = Field(default=100, ge=1, description="Most header fields per request.")
+    header_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Time a client has to send a whole request head, however slowly it trickles.",
+    )
+    body_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Longest silence from a client while the server waits for its request body.",
+    )
+    keep_alive_timeout_seconds: int = Field(
+        default=5, ge=1, description="An idle keep-alive connection is closed after this long."
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Open connections served at once; past it new ones get a quick 503. Kept "
+        "under the open-file limit, which `serve` raises to its hard limit.",
+    )
+
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     log_format: LogFormat = Field(default=LogFormat.AUTO)
 
@@ -49,6 +80,16 @@ class Settings(BaseSettings):
         default=50.0, ge=0, description="Sustained requests per second per key; 0 disables."
     )
     rate_limit_burst: int = Field(default=100, ge=1, description="Requests a key may burst.")
+    # Workers have a bucket of their own: a busy worker makes several calls per request
+    # (claim, events, heartbeat, finish) and must never wait behind the tenant limit.
+    worker_rate_limit_per_second: float = Field(
+        default=2000.0,
+        ge=0,
+        description="Sustained /worker/v1 requests per second per WORKER key; 0 disables.",
+    )
+    worker_rate_limit_burst: int = Field(
+        default=4000, ge=1, description="/worker/v1 requests a WORKER key may burst."
+    )
 
     bootstrap_owner: str = Field(
         default="admin", description="Owner of the ADMIN key created on first start."
@@ -111,6 +152,21 @@ class Settings(BaseSettings):
     )
     storage_quota_bytes: int | None = Field(
         default=None, ge=1, description="Bytes of files each owner may keep; unset: no quota."
+    )
+    min_free_disk_bytes: int = Field(
+        default=1 << 30,
+        ge=0,
+        description="Free space kept on the data directory's disk: uploads that would eat into "
+        "it answer 507, and `impasto serve` will not start below it; 0 disables the reserve.",
+    )
+    unzip_max_bytes: int = Field(
+        default=1 << 30, ge=1, description="Most bytes one ?unzip=true archive may expand to."
+    )
+    unzip_max_ratio: int = Field(
+        default=100,
+        ge=1,
+        description="Largest expansion ratio (uncompressed/compressed) of an archive entry or "
+        "archive over 1 MiB that ?unzip=true accepts; higher looks like a zip bomb.",
     )
     storage_token_seconds: int = Field(
         default=3600, ge=60, description="Lifetime of tokens from /rest/storage/auth/token."

@@ -38,6 +38,7 @@ class Container:
     clock: Clock
     ids: IdGenerator
     rate_limiter: RateLimiter
+    worker_rate_limiter: RateLimiter  # WORKER keys only: never the tenants' bucket
     metrics: HttpMetrics
     object_store: ObjectStore
     files: FilesCore
@@ -76,6 +77,9 @@ def build_container(
         clock=clock,
         ids=ids,
         rate_limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst, clock),
+        worker_rate_limiter=RateLimiter(
+            settings.worker_rate_limit_per_second, settings.worker_rate_limit_burst, clock
+        ),
         metrics=HttpMetrics(registry),
         object_store=object_store,
         files=files,
@@ -117,6 +121,8 @@ def _build_files(
         upload_url_seconds=settings.upload_url_seconds,
         stale_upload_seconds=settings.stale_upload_seconds,
         token_seconds=settings.storage_token_seconds,
+        unzip_max_bytes=settings.unzip_max_bytes,
+        unzip_max_ratio=settings.unzip_max_ratio,
     )
     signer = Signer(load_secret(secret, settings.data_dir))
     return FilesCore(database, store, clock, ids, signer, limits)
@@ -136,7 +142,10 @@ def _build_runs(settings: Settings, clock: Clock, ids: IdGenerator, webhooks: We
         ids=ids,
         notifier=LocalNotifier(),
         policy=QueuePolicy(
-            max_attempts=settings.queue_max_attempts, lease_seconds=settings.queue_lease_seconds
+            max_attempts=settings.queue_max_attempts,
+            lease_seconds=settings.queue_lease_seconds,
+            # A WebSocket or realtime message passes the same size limit as an HTTP body.
+            max_input_bytes=settings.max_json_body_bytes,
         ),
         operator=operator,
         hooks=[count_popularity(clock, operator), send_webhook(webhooks), index_assets(ids)],

@@ -66,6 +66,20 @@ class Processes:
     def worker(self, api: str, key: str, *args: str) -> Process:
         return self._start(["worker", "--api", api, "--key", key, *args], {}, SERVING)
 
+    def worker_key(self, *apps: str) -> str:
+        """A WORKER key made by the operator's CLI on the servers' data directory."""
+        bound = [arg for app in apps for arg in ("--app", app)]
+        created = subprocess.run(
+            [sys.executable, "-m", "impasto", "workers", "token", "create", *bound],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        assert created.returncode == 0, created.stderr
+        return created.stdout.strip().splitlines()[-1]
+
     def _start(self, args: list[str], env: dict[str, str], ready: re.Pattern[str]) -> Process:
         log_path = self._tmp / f"{args[0]}-{len(self._started)}.log"
         with log_path.open("w") as log:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,7 +52,7 @@ def submit(server: Process, key: str, body: Any) -> dict[str, Any]:
 def test_remote_worker_runs_requests_through_run_and_queue(processes: Processes) -> None:
     server = processes.serve(**REMOTE_ONLY)
     key = admin_key(server)
-    worker = processes.worker(server.url, key)
+    worker = processes.worker(server.url, processes.worker_key())
 
     answer = post(f"{server.url}/run/impasto/debug", key, {"payload": {"a": 1}, "logs": 2})
     assert answer.status_code == 200, answer.text
@@ -87,20 +89,48 @@ def test_remote_worker_runs_requests_through_run_and_queue(processes: Processes)
     second = post(f"{server.url}/run/tester/shout", key, {"text": "there", "file": file_url})
     assert second.status_code == 200, second.text
     assert second.json()["text"] == "HELLO THERE"
+    # The owner's private file (anonymous reads refused) is an input of their own request.
+    private = httpx.post(
+        f"{server.url}/files/upload",
+        content=b"secret",
+        headers={
+            **headers(key),
+            "Content-Type": "text/plain",
+            "X-Fal-Object-Lifecycle": '{"initial_acl": {"default": "forbid"}}',
+        },
+        timeout=TIMEOUT,
+    ).json()["access_url"]
+    assert httpx.get(private, timeout=TIMEOUT).status_code == 403
+    third = post(f"{server.url}/run/tester/shout", key, {"text": "input", "file": private})
+    assert third.status_code == 200, third.text
+    assert third.json()["text"] == "SECRET INPUT"
 
     assert worker.stop(signal.SIGINT) == 0
     assert "worker_stopped" in worker.log()
 
 
-def test_worker_api_needs_an_admin_key_and_valid_input(processes: Processes) -> None:
+def test_worker_api_needs_a_worker_key_and_valid_input(processes: Processes) -> None:
     server = processes.serve(**REMOTE_ONLY)
-    key = admin_key(server)
-    created = post(f"{server.url}/v1/keys", key, {"alias": "user"})
+    admin = admin_key(server)
+    created = post(f"{server.url}/v1/keys", admin, {"alias": "user"})
     user_key = created.json()["key"]
+    key = processes.worker_key()
 
     claim = {"worker_id": "w-1", "apps": [{"app_id": "impasto/debug", "limit": 1}]}
     assert post(f"{server.url}/worker/v1/claim", user_key, claim).status_code == 403
+    assert post(f"{server.url}/worker/v1/claim", admin, claim).status_code == 403
     assert httpx.post(f"{server.url}/worker/v1/claim", json=claim).status_code == 401
+    # A worker started with a tenant key stops at once and says what to use instead.
+    refused = subprocess.run(
+        [sys.executable, "-m", "impasto", "worker", "--api", server.url, "--key", admin],
+        capture_output=True,
+        text=True,
+        env=processes.env,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert refused.returncode == 1
+    assert "impasto workers token create" in refused.stderr
     bad = post(f"{server.url}/worker/v1/claim", key, {**claim, "worker_id": "no spaces"})
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["body", "worker_id"]
@@ -131,12 +161,13 @@ def test_request_of_a_killed_worker_completes_once_on_another(processes: Process
         IMPASTO_QUEUE_REAP_INTERVAL_SECONDS="0.5",
     )
     key = admin_key(server)
-    first = processes.worker(server.url, key, "--app", "impasto/debug")
+    worker_key = processes.worker_key("impasto/debug")
+    first = processes.worker(server.url, worker_key, "--app", "impasto/debug")
     submitted = submit(server, key, {"sleep": 5, "logs": 5, "payload": "drill"})
     _wait_for_status(submitted, key, "IN_PROGRESS")
     first.stop(signal.SIGKILL)
 
-    processes.worker(server.url, key, "--app", "impasto/debug")
+    processes.worker(server.url, worker_key, "--app", "impasto/debug")
     wait_completed(submitted, key)
     result = httpx.get(submitted["response_url"], headers=headers(key), timeout=TIMEOUT)
     assert result.status_code == 200, result.text
@@ -152,7 +183,7 @@ def test_queued_requests_survive_a_server_restart(processes: Processes) -> None:
     assert server.stop() == 0
 
     restarted = processes.serve(**REMOTE_ONLY)
-    processes.worker(restarted.url, key)
+    processes.worker(restarted.url, processes.worker_key())
     for n, item in enumerate(submitted):
         moved = {
             **item,

@@ -61,3 +61,14 @@ def test_bootstrap_creates_one_admin_key_only_on_an_empty_database(container: Co
         assert principal.scope is KeyScope.ADMIN
         assert principal.owner == "admin"
         assert service.bootstrap_admin("admin") is None
+
+
+def test_worker_keys_alone_do_not_stop_the_bootstrap(container: Container) -> None:
+    """A database holding only WORKER keys has no key that can manage anything."""
+    with container.database.session(write=True) as session:
+        service = KeyService(session, container.clock, container.ids)
+        service.create(owner="admin", scope=KeyScope.WORKER, alias="w", created_by="tests")
+        first = service.bootstrap_admin("admin")
+        assert first is not None
+        assert service.authenticate(str(first)).scope is KeyScope.ADMIN
+        assert service.bootstrap_admin("admin") is None

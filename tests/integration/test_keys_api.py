@@ -1,5 +1,7 @@
 """fal's Keys operations: GET/POST /v1/keys and DELETE /v1/keys/{key_id}."""
 
+from unittest.mock import ANY
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -37,9 +39,11 @@ def test_create_list_delete_round_trip(client: TestClient, container: Container)
     assert deleted.content == b""
     assert client.get("/v1/keys", headers=new_key).status_code == 401
     assert client.get("/v1/keys", headers=admin).json()["keys"] == []
-    # Idempotent: deleting again, or a key that never existed, is still 204.
+    # Idempotent for the caller's own key: deleting it again is still 204.
     assert client.delete(f"/v1/keys/{body['key_id']}", headers=admin).status_code == 204
-    assert client.delete("/v1/keys/no-such-key", headers=admin).status_code == 204
+    missing = client.delete("/v1/keys/no-such-key", headers=admin)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["type"] == "not_found"
 
 
 def test_secret_is_stored_only_as_hash(client: TestClient, container: Container) -> None:
@@ -90,8 +94,17 @@ def test_owners_never_see_or_delete_each_others_keys(
     acme_key = client.post("/v1/keys", json={"alias": "acme"}, headers=acme).json()
 
     assert client.get("/v1/keys", headers=globex).json()["keys"] == []
-    assert client.delete(f"/v1/keys/{acme_key['key_id']}", headers=globex).status_code == 204
+    # Another owner's key answers exactly as a key that never existed: nothing to probe.
+    theirs = client.delete(f"/v1/keys/{acme_key['key_id']}", headers=globex)
+    never = client.delete("/v1/keys/01900000-0000-7000-8000-000000000000", headers=globex)
+    assert theirs.status_code == never.status_code == 404
+    assert theirs.json()["error"] == {**never.json()["error"], "request_id": ANY}
+    assert theirs.json()["error"]["type"] == "not_found"
     assert client.get("/v1/keys", headers=auth(acme_key["key"])).status_code == 403  # still valid
+    # Revoked, it is still acme's own: deleting it stays 204, and globex's answer stays 404.
+    assert client.delete(f"/v1/keys/{acme_key['key_id']}", headers=acme).status_code == 204
+    assert client.delete(f"/v1/keys/{acme_key['key_id']}", headers=acme).status_code == 204
+    assert client.delete(f"/v1/keys/{acme_key['key_id']}", headers=globex).status_code == 404
 
 
 def test_admin_keys_are_not_listed_or_deleted_through_the_api(

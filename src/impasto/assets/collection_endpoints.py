@@ -31,8 +31,9 @@ from impasto.assets.schemas import (
 from impasto.assets.service import Target
 from impasto.deps import ContainerDep, ReadSession, WriteSession
 from impasto.keys.auth import ApiPrincipal
+from impasto.kit.http.bodies import BoundedRoute
 
-router = APIRouter()
+router = APIRouter(route_class=BoundedRoute)
 
 IdempotencyKey = Annotated[
     str | None,

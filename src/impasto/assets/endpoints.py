@@ -33,9 +33,11 @@ from impasto.deps import ContainerDep, ReadSession, WriteSession
 from impasto.files.http import own_bases
 from impasto.files.service import FileService
 from impasto.keys.auth import ApiPrincipal
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
 
 router = APIRouter(
+    route_class=BoundedRoute,
     prefix="/v1/assets",
     tags=["Assets"],
     responses={**ERROR_RESPONSES, 409: ERROR_RESPONSES[400]},

@@ -16,10 +16,16 @@ from impasto.catalog.schemas import AdminModel, admin_model
 from impasto.catalog.spec import EntryFields, EntrySpec, PriceSpec
 from impasto.deps import ContainerDep, ReadSession, WriteSession
 from impasto.keys.auth import AdminPrincipal
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES, ErrorResponse
 
 responses = {**ERROR_RESPONSES, 409: {"model": ErrorResponse, "description": "Already exists"}}
-router = APIRouter(prefix="/v1/admin", tags=["Catalog administration"], responses=responses)
+router = APIRouter(
+    route_class=BoundedRoute,
+    prefix="/v1/admin",
+    tags=["Catalog administration"],
+    responses=responses,
+)
 
 EndpointIdPath = Annotated[str, Path(min_length=1, max_length=255, description="Endpoint id")]
 

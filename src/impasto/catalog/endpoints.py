@@ -26,10 +26,13 @@ from impasto.catalog.service import CatalogService, ModelQuery
 from impasto.container import Container
 from impasto.deps import ContainerDep, ReadSession, WriteSession, get_container
 from impasto.keys.auth import AdminPrincipal, ApiPrincipal, authenticate
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
 from impasto.models import KeyScope
 
-router = APIRouter(prefix="/v1/models", tags=["Models"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=BoundedRoute, prefix="/v1/models", tags=["Models"], responses=ERROR_RESPONSES
+)
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from impasto.models import CatalogEntry
+from impasto.sdk.validation import MAX_INPUT_DEPTH
 
 GENERIC_OBJECT: dict[str, Any] = {"type": "object", "additionalProperties": True}
 _JSON = "application/json"
@@ -70,6 +71,30 @@ def _queue_status() -> dict[str, Any]:
     }
 
 
+def _validation_error() -> dict[str, Any]:
+    """fal's (FastAPI's) 422 body, inline: an app may name one of its own models
+    ``ValidationError``, and ``components.schemas`` holds the app's models."""
+    item = {
+        "type": "object",
+        "properties": {
+            "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+            "msg": {"type": "string"},
+            "type": {"type": "string"},
+        },
+        "required": ["loc", "msg", "type"],
+    }
+    return {"type": "object", "properties": {"detail": {"type": "array", "items": item}}}
+
+
+INVALID_INPUT = (
+    "The input does not fit: fal's validation list, one item per problem with the field's "
+    f"`loc`. Every input is also limited, before the schema: at most {MAX_INPUT_DEPTH} levels "
+    "of nesting (`json_too_deep`), at most the server's JSON body limit as compact JSON "
+    "(`json_too_large`), finite numbers only, no NaN or Infinity (`finite_number`), and no "
+    "lone surrogates (`string_unicode`)."
+)
+
+
 def _json_response(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {_JSON: {"schema": schema}}}
 
@@ -97,7 +122,10 @@ def queue_openapi(entry: CatalogEntry, base_url: str) -> dict[str, Any]:
                     "required": True,
                     "content": {_JSON: {"schema": _ref(f"{name}Input")}},
                 },
-                "responses": {"200": status},
+                "responses": {
+                    "200": status,
+                    "422": _json_response(_validation_error(), INVALID_INPUT),
+                },
             }
         },
         f"{base}/status": {

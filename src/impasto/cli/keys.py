@@ -19,11 +19,16 @@ app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True
 @app.command("create")
 def create(
     owner: Annotated[str, typer.Option(help="Owner (account) the key acts for, e.g. acme")],
-    scope: Annotated[KeyScope, typer.Option(case_sensitive=False)] = KeyScope.API,
+    scope: Annotated[
+        KeyScope,
+        typer.Option(case_sensitive=False, help="API or ADMIN (worker keys: `impasto workers`)"),
+    ] = KeyScope.API,
     alias: Annotated[str | None, typer.Option(help="Friendly name")] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Create a key and print it; the credential is the last line of the output."""
+    if scope is KeyScope.WORKER:  # the operator's, bound to apps: a command of its own
+        fail("worker keys are created with `impasto workers token create`", code=2)
     settings = load_settings(data_dir=data_dir)
     with migrated_database(settings) as database, database.session(write=True) as session:
         try:
@@ -50,13 +55,13 @@ def list_keys(
     with migrated_database(settings) as database, database.session(write=False) as session:
         service = KeyService(session, SystemClock(), UUIDv7Generator())
         cursor: str | None = None
-        typer.echo(f"{'KEY_ID':<36}  {'OWNER':<20}  {'SCOPE':<5}  {'CREATED':<20}  ALIAS")
+        typer.echo(f"{'KEY_ID':<36}  {'OWNER':<20}  {'SCOPE':<6}  {'CREATED':<20}  ALIAS")
         while True:
             page = service.list(owner=owner, scope=None, limit=200, cursor=cursor)
             for key in page.keys:
                 created = key.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
                 typer.echo(
-                    f"{key.key_id:<36}  {key.owner:<20}  {key.scope:<5}  {created:<20}  {key.alias}"
+                    f"{key.key_id:<36}  {key.owner:<20}  {key.scope:<6}  {created:<20}  {key.alias}"
                 )
             if page.next_cursor is None:
                 break

@@ -5,10 +5,11 @@ from typing import Annotated
 import typer
 
 from impasto import __version__
-from impasto.cli import apps, catalog, keys
+from impasto.cli import apps, catalog, keys, workers
 from impasto.cli.migrate import migrate
 from impasto.cli.serve import serve
 from impasto.cli.worker import worker
+from impasto.kit.diskspace import describe, is_disk_full
 
 app = typer.Typer(
     name="impasto",
@@ -22,6 +23,7 @@ app.command()(worker)
 app.add_typer(keys.app, name="keys")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(apps.app, name="apps")
+app.add_typer(workers.app, name="workers")
 
 
 def _version(value: bool) -> None:
@@ -40,4 +42,12 @@ def _root(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:
+        # A full disk during start-up (migrations, key bootstrap, secret files) or any
+        # command is the operator's to fix: one line, not a traceback.
+        if not is_disk_full(exc):
+            raise
+        typer.echo(f"error: {describe(exc)}; free some space and try again", err=True)
+        raise SystemExit(1) from None

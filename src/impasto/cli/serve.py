@@ -17,6 +17,13 @@ from impasto.container import build_container
 from impasto.keys.service import KeyService
 from impasto.kit.blas import limit_blas_threads
 from impasto.kit.db.migrate import upgrade
+from impasto.kit.diskspace import startup_problem
+from impasto.kit.http.server import (
+    LISTEN_BACKLOG,
+    connection_cap,
+    raise_open_file_limit,
+    server_config,
+)
 from impasto.kit.instance_lock import InstanceLock, InstanceLocked
 from impasto.kit.logging import configure_logging, get_logger
 from impasto.kit.tls import ensure_certificate
@@ -43,6 +50,8 @@ def serve(
     settings = load_settings(host=host, port=port, data_dir=data_dir)
     configure_logging(settings.log_level, settings.log_format)
     limit_blas_threads()
+    if problem := startup_problem(settings.data_dir, settings.min_free_disk_bytes):
+        fail(problem)
     lock = InstanceLock(settings.data_dir)
     try:
         lock.acquire()
@@ -64,13 +73,12 @@ def serve(
             )
             typer.echo(f"  {credential}")
         cert = ensure_certificate(settings.data_dir, settings.host) if tls else None
+        open_files = raise_open_file_limit()
         server = uvicorn.Server(
-            uvicorn.Config(
+            server_config(
                 create_app(settings, container),
-                log_config=None,
-                access_log=False,
-                lifespan="on",
-                timeout_graceful_shutdown=10,
+                settings,
+                max_connections=connection_cap(settings.max_connections, open_files),
                 ssl_certfile=str(cert[0]) if cert else None,
                 ssl_keyfile=str(cert[1]) if cert else None,
             )
@@ -86,6 +94,8 @@ def serve(
         server.run(sockets=[sock])
     finally:
         lock.release()
+    if not server.started:  # the app's startup failed (e.g. a full disk): logged above
+        fail("the server did not start; the log above says why")
     log.info("shutdown complete")
 
 
@@ -99,7 +109,7 @@ def _bind(settings: Settings) -> socket.socket:
         sock.close()
         reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"failed: {exc}"
         fail(f"binding {settings.host}:{settings.port} {reason}")
-    sock.listen(2048)
+    sock.listen(LISTEN_BACKLOG)
     sock.set_inheritable(True)
     return sock
 

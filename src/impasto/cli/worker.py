@@ -1,6 +1,7 @@
 """``impasto worker``: serve the queue from another machine, over the API, until stopped.
 
-Needs the API's address and an ADMIN key, never database settings. SIGINT/SIGTERM stop
+Needs the API's address and a WORKER key (``impasto workers token create`` on the server),
+never database settings; tenant keys, ADMIN ones included, are refused. SIGINT/SIGTERM stop
 claiming and stop the runners; requests still in flight go back to the queue when their
 leases run out, and another worker runs them again.
 """
@@ -32,7 +33,13 @@ MIN_HEARTBEAT_SECONDS = 0.5
 
 def worker(
     api: Annotated[str, typer.Option(help="The API's base URL, e.g. http://10.0.0.5:8000")],
-    key: Annotated[str, typer.Option(help="An ADMIN key, key_id:key_secret")],
+    key: Annotated[
+        str,
+        typer.Option(
+            help="A worker key, key_id:key_secret, from `impasto workers token create` "
+            "on the server"
+        ),
+    ],
     app: Annotated[
         list[str] | None,
         typer.Option("--app", help="Serve only this app (owner/name); repeatable [default: all]"),

@@ -17,6 +17,9 @@ from impasto.kit.errors import InvalidRequest
 
 MAX_RULES = 100
 MAX_LIFECYCLE_HEADER = 8192
+# The deepest valid value is {"initial_acl": {"rules": [{...}]}}: four levels. Deeper JSON
+# is refused before parsing, as the parser recurses once per level (RecursionError, a 500).
+MAX_LIFECYCLE_DEPTH = 4
 MAX_EXPIRATION_SECONDS = 100 * 365 * 86400
 
 
@@ -90,11 +93,17 @@ def parse_lifecycle(header: str | None) -> Lifecycle:
     if header is None or not header.strip():
         return Lifecycle()
     if len(header) > MAX_LIFECYCLE_HEADER:
-        raise InvalidRequest("X-Fal-Object-Lifecycle is too long")
+        raise InvalidRequest(
+            f"X-Fal-Object-Lifecycle is too long (at most {MAX_LIFECYCLE_HEADER} characters)"
+        )
+    if _nesting(header) > MAX_LIFECYCLE_DEPTH:
+        raise InvalidRequest(
+            f"X-Fal-Object-Lifecycle is nested too deeply (at most {MAX_LIFECYCLE_DEPTH} levels)"
+        )
     try:
-        value = json.loads(header)
-    except ValueError as exc:
-        raise InvalidRequest("X-Fal-Object-Lifecycle must be a JSON object") from exc
+        value = json.loads(header, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidRequest(f"X-Fal-Object-Lifecycle must be a JSON object: {exc}") from None
     if not isinstance(value, dict):
         raise InvalidRequest("X-Fal-Object-Lifecycle must be a JSON object")
     unknown = set(value) - {"expiration_duration_seconds", "initial_acl"}
@@ -115,6 +124,33 @@ def check_expiration(value: object) -> int:
             f"expiration_duration_seconds must be between 1 and {MAX_EXPIRATION_SECONDS}"
         )
     return value
+
+
+def _nesting(text: str) -> int:
+    """How deeply arrays and objects nest in JSON ``text`` (brackets in strings skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _no_constant(name: str) -> object:
+    # Python's json accepts NaN and Infinity; JSON does not, and no field here takes them.
+    raise ValueError(f"{name} is not valid JSON")
 
 
 def _decision(value: object, field: str) -> Decision:

@@ -25,8 +25,9 @@ from impasto.files.schemas import (
 from impasto.files.service import FileService
 from impasto.files.uploads import MULTIPART, UploadCaller, UploadService
 from impasto.files.urls import file_url
+from impasto.kit.http.bodies import BoundedRoute
 
-router = APIRouter(tags=["Files"], include_in_schema=False)
+router = APIRouter(route_class=BoundedRoute, tags=["Files"], include_in_schema=False)
 
 FileId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[0-9A-Za-z-]+$")]
 FileName = Annotated[str, Path(min_length=1, max_length=255)]

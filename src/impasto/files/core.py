@@ -41,6 +41,8 @@ class FileLimits:
     upload_url_seconds: int = 3600
     stale_upload_seconds: int = 86400
     token_seconds: int = 3600
+    unzip_max_bytes: int = 1 << 30  # all files of one extracted archive together
+    unzip_max_ratio: int = 100  # uncompressed / compressed, per entry and per archive
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,18 +167,6 @@ class FilesCore:
             chunks,
             limit=room,
             too_large=self.too_large(room),
-            expected_length=expected_length,
-        )
-
-    async def store_body_limited(
-        self, chunks: AsyncIterator[bytes], *, limit: int, expected_length: int | None
-    ) -> Blob:
-        """Like ``store_body`` with a limit the caller worked out (several files at once)."""
-        return await store_stream(
-            self.store,
-            chunks,
-            limit=limit,
-            too_large=self.too_large(limit),
             expected_length=expected_length,
         )
 

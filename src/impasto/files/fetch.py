@@ -108,8 +108,11 @@ class FetchedBody:
 
 
 class LocalUrlOpener(Protocol):
-    def open_local(self, url: str) -> AbstractAsyncContextManager[FetchedBody] | None:
-        """Open a URL this server serves straight from the store; None when it is not ours."""
+    def open_local(
+        self, url: str, *, reader: str | None = None
+    ) -> AbstractAsyncContextManager[FetchedBody] | None:
+        """Open a URL this server serves straight from the store, as the owner ``reader``
+        (``None``: anonymously); None when it is not ours."""
         ...
 
 
@@ -215,12 +218,15 @@ class UrlFetcher:
         return cls(FetchLimits.from_settings(settings), clock=clock, policy=policy)
 
     @asynccontextmanager
-    async def open(self, url: str) -> AsyncIterator[FetchedBody]:
-        """Open ``url`` for reading; raises ``FetchRefused``, ``FetchFailed`` or 413."""
+    async def open(self, url: str, *, reader: str | None = None) -> AsyncIterator[FetchedBody]:
+        """Open ``url`` for reading; raises ``FetchRefused``, ``FetchFailed`` or 413.
+
+        ``reader``: the owner on whose behalf it is read, which this server's own file
+        URLs are checked against (their ACLs); ``None`` reads them as anyone would."""
         if url[:5].lower() == "data:":
             yield decode_data_uri(url, self.limits.data_uri_max_bytes)
             return
-        local = self.local.open_local(url) if self.local is not None else None
+        local = self.local.open_local(url, reader=reader) if self.local is not None else None
         if local is not None:
             async with local as body:
                 yield body

@@ -2,9 +2,10 @@
 
 Plugged into the ``UrlFetcher`` (its ``local`` hook), so upload-from-URL and model inputs
 given as ``{base}/files/b/{id}/{name}`` never loop back through the network (where the
-SSRF rules would refuse loopback anyway). There is no caller here: public files and valid
-signed URLs open, anything else answers as an anonymous GET would (403/404). Code that
-knows the caller should use ``FileService.resolve_own`` first.
+SSRF rules would refuse loopback anyway). The reader is whoever the fetch is for (a model
+input is read as the request's owner, so owners use their private files); without one,
+public files and valid signed URLs open, anything else answers as an anonymous GET would
+(403/404). The file's ACL decides either way (``FileService.open``).
 """
 
 from __future__ import annotations
@@ -33,19 +34,23 @@ class LocalFileOpener:
         self._core = core
         self._origins = list(origins)
 
-    def open_local(self, url: str) -> AbstractAsyncContextManager[FetchedBody] | None:
+    def open_local(
+        self, url: str, *, reader: str | None = None
+    ) -> AbstractAsyncContextManager[FetchedBody] | None:
         parsed = parse_file_url(url)
         if parsed is None or not any(same_origin(parsed.origin, o) for o in self._origins):
             return None
-        return self._open(url, parsed)
+        return self._open(url, parsed, reader)
 
     @asynccontextmanager
-    async def _open(self, url: str, parsed: FileUrl) -> AsyncIterator[FetchedBody]:
+    async def _open(
+        self, url: str, parsed: FileUrl, reader: str | None
+    ) -> AsyncIterator[FetchedBody]:
         service = FileService(self._core)
         grant = await service.open(
             parsed.file_id,
             parsed.name,
-            caller=None,
+            caller=reader,
             expires=parsed.expires,
             signature=parsed.signature,
         )

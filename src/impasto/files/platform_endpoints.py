@@ -8,16 +8,20 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from impasto.deps import ContainerDep
 from impasto.files.form import FormFile, file_field
-from impasto.files.http import body_chunks, file_response, own_bases
+from impasto.files.http import body_chunks, content_length, file_response, own_bases
 from impasto.files.paths import PATH_PATTERN
 from impasto.files.project import Entry, ProjectFiles
 from impasto.files.schemas import FileSpec, UrlUpload
 from impasto.files.service import FileService
 from impasto.keys.auth import ApiPrincipal
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
 
 router = APIRouter(
-    prefix="/v1/serverless/files", tags=["Serverless", "Files"], responses=ERROR_RESPONSES
+    route_class=BoundedRoute,
+    prefix="/v1/serverless/files",
+    tags=["Serverless", "Files"],
+    responses=ERROR_RESPONSES,
 )
 
 # The pattern is documented, not enforced here (pydantic's regex engine has no surrogates);
@@ -158,10 +162,15 @@ async def upload_local(
     """
     form = FormFile(name="file_upload")
     chunks = file_field(body_chunks(request), request.headers.get("content-type"), form)
+    size = content_length(request)  # the form's, an upper bound of the file's
     if unzip:
-        await _project(container).put_archive(principal.owner, target_path, chunks)
+        await _project(container).put_archive(principal.owner, target_path, chunks, body_size=size)
         return True
     await _project(container).put(
-        principal.owner, target_path, chunks, content_type=lambda: form.content_type
+        principal.owner,
+        target_path,
+        chunks,
+        content_type=lambda: form.content_type,
+        body_size=size,
     )
     return True

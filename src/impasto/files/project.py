@@ -25,6 +25,7 @@ from impasto.files.paths import (
 )
 from impasto.files.repository import FileRepository
 from impasto.files.service import FileService
+from impasto.files.streams import require_space
 from impasto.kit.errors import InvalidRequest, NotFound, NotImplementedYet
 from impasto.storage import Blob
 
@@ -120,22 +121,34 @@ class ProjectFiles:
         *,
         content_type: str | Callable[[], str | None] | None = None,
         expected_length: int | None = None,
+        body_size: int | None = None,
     ) -> FileView:
         """Store a stream at ``path``, replacing any file there.
 
         ``content_type`` may be a callable, asked once the stream is done (a form part's
-        type is known only after its headers were parsed).
+        type is known only after its headers were parsed). ``body_size`` bounds the
+        stream from above (a form's Content-Length): more than the disk can take is
+        refused before a byte is read.
         """
         clean = validate_path(path, what="target path")
+        if body_size is not None:
+            require_space(self.core.store, body_size)
         blob = await self.core.store_body(owner, chunks, expected_length)
         media_type = content_type() if callable(content_type) else content_type
         return await self._record(owner, clean, blob, media_type)
 
     async def put_archive(
-        self, owner: str, target: str, chunks: AsyncIterator[bytes]
+        self,
+        owner: str,
+        target: str,
+        chunks: AsyncIterator[bytes],
+        *,
+        body_size: int | None = None,
     ) -> list[FileView]:
         """Extract a ZIP body into the folder ``target``; the archive itself is not kept."""
         folder = validate_path(target, what="target path")
+        if body_size is not None:
+            require_space(self.core.store, body_size)
         archive = await self.core.store_body(owner, chunks, None)
         return await extract_zip(self.core, owner, folder, archive)
 

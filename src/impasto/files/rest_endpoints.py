@@ -14,8 +14,11 @@ from impasto.files.service import FileService
 from impasto.files.uploads import MULTIPART, SINGLE, UploadService
 from impasto.keys.auth import ApiPrincipal
 from impasto.kit.errors import InvalidRequest
+from impasto.kit.http.bodies import BoundedRoute
 
-router = APIRouter(prefix="/rest/storage", tags=["Storage"], include_in_schema=False)
+router = APIRouter(
+    route_class=BoundedRoute, prefix="/rest/storage", tags=["Storage"], include_in_schema=False
+)
 
 # fal-cdn-v3 is what current clients ask for; gcs is fal-client's legacy fallback and
 # lands in the same store here.

@@ -18,9 +18,12 @@ from impasto.files.schemas import (
 from impasto.files.service import FileService
 from impasto.files.urls import FILE_URL_PATTERN
 from impasto.keys.auth import ApiPrincipal
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
 
-router = APIRouter(prefix="/v1/storage", tags=["Storage"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=BoundedRoute, prefix="/v1/storage", tags=["Storage"], responses=ERROR_RESPONSES
+)
 
 FileUrlQuery = Annotated[
     str,

@@ -17,6 +17,7 @@ from impasto.files.acl import Acl, Lifecycle
 from impasto.files.core import FilesCore, FileView, NewFile
 from impasto.files.paths import clean_content_type, clean_file_name
 from impasto.files.repository import FileRepository
+from impasto.files.streams import require_space
 from impasto.files.urls import UPLOAD_PURPOSE, file_url, with_query
 from impasto.kit.errors import (
     Conflict,
@@ -186,6 +187,7 @@ class UploadService:
             raise PayloadTooLarge(
                 f"File is larger than the upload limit of {self.core.limits.max_upload_bytes} bytes"
             )
+        require_space(self.core.store, total)  # the joined copy is written next to the parts
         try:
             blob = await self.core.store.concat(keys)
         except BlobNotFound:

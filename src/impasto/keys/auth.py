@@ -2,7 +2,9 @@
 
 Declared through ``APIKeyHeader`` so that the OpenAPI document carries fal's two security
 schemes, ``apiKey`` and ``adminApiKey``. Every authenticated request also spends a token
-from its key's rate-limit bucket.
+from its key's rate-limit bucket: tenant keys from ``rate_limiter``, the operator's WORKER
+keys from ``worker_rate_limiter`` (a worker makes several calls per request it runs, and
+must neither wait behind nor eat into the tenants' limit).
 """
 
 from __future__ import annotations
@@ -49,14 +51,30 @@ def authenticate(request: Request, header: str | None, required: KeyScope) -> Pr
     container = get_container(request)
     with container.database.session(write=False) as session:
         principal = KeyService(session, container.clock, container.ids).authenticate(value.strip())
-    wait = container.rate_limiter.acquire(principal.key_id)
+    limiter = (
+        container.worker_rate_limiter
+        if principal.scope is KeyScope.WORKER
+        else container.rate_limiter
+    )
+    wait = limiter.acquire(principal.key_id)
     if wait > 0:
         raise RateLimited(
             "Rate limit exceeded", headers={"Retry-After": RateLimiter.retry_after_header(wait)}
         )
     if not principal.allows(required):
-        raise PermissionDenied(f"This operation needs a key with {required.value} scope")
+        raise PermissionDenied(_refusal(principal.scope, required))
     return principal
+
+
+def _refusal(scope: KeyScope, required: KeyScope) -> str:
+    if required is KeyScope.WORKER:
+        return (
+            "The worker API needs a WORKER key (`impasto workers token create` on the "
+            "server); API and ADMIN keys are refused here"
+        )
+    if scope is KeyScope.WORKER:
+        return "A WORKER key serves the worker API (/worker/v1) only"
+    return f"This operation needs a key with {required.value} scope"
 
 
 def _basic_credential(value: str) -> str:
@@ -79,6 +97,12 @@ def _require_admin(
     return authenticate(request, header, KeyScope.ADMIN)
 
 
+def _require_worker(
+    request: Request, header: Annotated[str | None, Depends(_api_key)]
+) -> Principal:
+    return authenticate(request, header, KeyScope.WORKER)
+
+
 def _optional_api(
     request: Request, header: Annotated[str | None, Depends(_api_key)]
 ) -> Principal | None:
@@ -88,3 +112,5 @@ def _optional_api(
 ApiPrincipal = Annotated[Principal, Depends(_require_api)]
 AdminPrincipal = Annotated[Principal, Depends(_require_admin)]
 OptionalPrincipal = Annotated[Principal | None, Depends(_optional_api)]
+# The worker API only (not in the Platform document): the operator's WORKER keys.
+WorkerPrincipal = Annotated[Principal, Depends(_require_worker)]

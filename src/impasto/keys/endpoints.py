@@ -8,10 +8,13 @@ from impasto.deps import ContainerDep, ReadSession, WriteSession
 from impasto.keys.auth import AdminPrincipal
 from impasto.keys.schemas import CreatedKey, CreateKeyRequest, KeyInfo, KeyList
 from impasto.keys.service import KeyService
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
 from impasto.models import KeyScope
 
-router = APIRouter(prefix="/v1/keys", tags=["Keys"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=BoundedRoute, prefix="/v1/keys", tags=["Keys"], responses=ERROR_RESPONSES
+)
 
 MAX_PAGE = 100
 
@@ -92,7 +95,8 @@ def delete_key(
         ),
     ] = None,
 ) -> Response:
-    """Revoke an API-scope key of the caller's owner; 204 also when it is already gone."""
+    """Revoke an API-scope key of the caller's owner; 204 also when it is already revoked.
+    404 for any other id (another owner's key or none at all: not told apart)."""
     KeyService(session, container.clock, container.ids).revoke_api_key(
         key_id, owner=principal.owner
     )

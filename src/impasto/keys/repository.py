@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from impasto.models import Account, ApiKey
+from impasto.models import Account, ApiKey, KeyScope
 
 BOOTSTRAP_LOCK = 7317012346
 
@@ -22,6 +22,10 @@ class KeyRepository:
     def add(self, key: ApiKey) -> None:
         self._session.add(key)
         self._session.flush()
+
+    def get(self, key_id: str) -> ApiKey | None:
+        """The key whether revoked or not."""
+        return self._session.get(ApiKey, key_id)
 
     def get_active(self, key_id: str) -> ApiKey | None:
         return self._session.scalar(
@@ -50,10 +54,13 @@ class KeyRepository:
         if self._session.get_bind().dialect.name == "postgresql":
             self._session.execute(select(func.pg_advisory_xact_lock(BOOTSTRAP_LOCK)))
 
-    def count_active(self) -> int:
+    def count_active_tenant_keys(self) -> int:
+        """Active API and ADMIN keys (WORKER keys manage nothing)."""
         return (
             self._session.scalar(
-                select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None))
+                select(func.count())
+                .select_from(ApiKey)
+                .where(ApiKey.revoked_at.is_(None), ApiKey.scope != KeyScope.WORKER.value)
             )
             or 0
         )

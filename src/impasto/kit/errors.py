@@ -102,6 +102,14 @@ class ServiceUnavailable(AppError):
     run_type = "internal_error"
 
 
+class InsufficientStorage(AppError):
+    """The server's disk is full (or below its reserve): 507, worth retrying later."""
+
+    status_code = 507
+    platform_type = "server_error"
+    run_type = "insufficient_storage"
+
+
 _BY_STATUS: dict[int, type[AppError]] = {
     cls.status_code: cls
     for cls in (
@@ -116,6 +124,7 @@ _BY_STATUS: dict[int, type[AppError]] = {
         InternalError,
         NotImplementedYet,
         ServiceUnavailable,
+        InsufficientStorage,
     )
 }
 

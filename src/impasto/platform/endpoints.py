@@ -10,13 +10,14 @@ from impasto import __version__
 from impasto.deps import ContainerDep
 from impasto.keys.auth import authenticate
 from impasto.kit.errors import ServiceUnavailable
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
 from impasto.kit.logging import get_logger
 from impasto.models import KeyScope
 
 log = get_logger("impasto.platform")
 
-router = APIRouter()
+router = APIRouter(route_class=BoundedRoute)
 
 
 class Meta(BaseModel):

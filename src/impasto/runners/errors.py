@@ -15,6 +15,13 @@ class RunnerStartFailed(RunnerError):
     run_type = "runner_scheduling_failure"
 
 
+class RunnerStartKilled(RunnerError):
+    """The process was killed by a signal before it was ready (the OOM killer while it
+    loaded weights, ``kill -9``): not the app's fault, so its requests may try again."""
+
+    run_type = "runner_scheduling_failure"
+
+
 class RunnerStartTimeout(RunnerError):
     status_code = 504
     run_type = "startup_timeout"

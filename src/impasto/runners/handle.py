@@ -5,7 +5,9 @@ sends requests and routes their frames to ``RequestRun`` objects, answers file f
 through an injected resolver, and turns every way a runner can fail into an ``Outcome``:
 a crash fails each request in flight with ``runner_disconnected`` (retryable), a request
 over its timeout kills the runner and fails with ``request_timeout``, a cancelled request
-that does not stop within the grace period kills the runner too.
+that does not stop within the grace period kills the runner too. A request whose payload
+cannot be sent answers 422 without reaching the runner; a frame from the runner that
+cannot be read fails only the request it names.
 """
 
 from __future__ import annotations
@@ -23,14 +25,30 @@ from typing import Any
 
 from impasto.kit.logging import get_logger
 from impasto.runners.env import runner_environment
-from impasto.runners.errors import RunnerClosed, RunnerStartFailed, RunnerStartTimeout
+from impasto.runners.errors import (
+    RunnerClosed,
+    RunnerStartFailed,
+    RunnerStartKilled,
+    RunnerStartTimeout,
+)
 from impasto.runners.events import LogEvent, Outcome, PartialEvent, ProgressEvent, failure
-from impasto.runners.protocol import REQUEST_ID, Msg, ProtocolError, encode, read_frame
+from impasto.runners.protocol import (
+    REQUEST_ID,
+    FrameUndecodable,
+    FrameUnencodable,
+    Msg,
+    ProtocolError,
+    encode,
+    read_frame,
+)
 from impasto.runners.request_run import RequestRun, RunRequest
 from impasto.runners.spool import SpooledFile
 from impasto.sdk.introspect import AppManifest
+from impasto.sdk.validation import input_limits_detail, summarize
 
-FileResolver = Callable[[str], Awaitable[bytes]]
+FileResolver = Callable[[str, str], Awaitable[bytes]]
+"""``(request id, url) -> bytes``: an input file a request's app asked for, fetched for
+that request (as its owner)."""
 logger = get_logger("impasto.runners")
 EXIT_WAIT = 5.0  # seconds a runner may linger after its frame stream ends
 
@@ -176,22 +194,35 @@ class RunnerHandle:
 
     # -- requests ----------------------------------------------------------------------
     async def submit(self, request: RunRequest) -> RequestRun:
-        """Send a request, waiting for a free slot first; its events follow on the run."""
+        """Send a request, waiting for a free slot first; its events follow on the run.
+
+        A payload that cannot be sent (past the input limits, NaN, not JSON...) answers
+        422 at once, on a run that never held a slot: the runner never sees it."""
         if not REQUEST_ID.fullmatch(request.request_id):
             raise ValueError(f"request id {request.request_id!r} must match {REQUEST_ID.pattern}")
         if request.request_id in self._runs:
             raise ValueError(f"request {request.request_id} is already running here")
-        # Encode first: a payload that is not JSON fails here, before it holds a slot.
-        frame = encode(
-            {
-                "type": Msg.REQUEST,
-                "id": request.request_id,
-                "path": request.path,
-                "payload": request.payload,
-                "attempt": request.attempt,
-                "headers": dict(request.headers),
-            }
-        )
+        # Check and encode first, so that a payload no runner could decode never holds a
+        # slot. It may have been queued before the submit checks existed.
+        detail = input_limits_detail(request.payload, max_bytes=None)
+        frame = b""
+        if not detail:
+            try:
+                frame = encode(
+                    {
+                        "type": Msg.REQUEST,
+                        "id": request.request_id,
+                        "path": request.path,
+                        "payload": request.payload,
+                        "attempt": request.attempt,
+                        "headers": dict(request.headers),
+                    }
+                )
+            except FrameUnencodable as exc:
+                msg = f"Input cannot be sent to the runner: {exc}"
+                detail = [{"loc": ["body"], "msg": msg, "type": "value_error"}]
+        if detail:
+            return _refused(request.request_id, detail)
         if not self.alive or self._stopping or self._slots is None:
             raise RunnerClosed("the runner is not accepting requests")
         self._waiting += 1
@@ -262,9 +293,19 @@ class RunnerHandle:
         stdout = self._process.stdout
         assert stdout is not None
         try:
-            while (message := await read_frame(stdout)) is not None:
-                self._dispatch(message)
-        except (ProtocolError, KeyError, TypeError, ValueError) as exc:
+            while True:
+                try:
+                    message = await read_frame(stdout)
+                except FrameUndecodable as exc:  # the stream is still in step
+                    self._unreadable(exc.kind, exc.request_id, str(exc))
+                    continue
+                if message is None:
+                    break
+                try:
+                    self._dispatch(message)
+                except (KeyError, TypeError, ValueError) as exc:  # a field of the wrong kind
+                    self._unreadable(message["type"], message.get("id"), repr(exc))
+        except ProtocolError as exc:
             self._log.error("runner broke the protocol; killing it", error=str(exc))
             self.kill("protocol error")
         finally:
@@ -299,23 +340,26 @@ class RunnerHandle:
             files = self._files(message)
             run.push(PartialEvent(run.request_id, message.get("output"), files))
         elif kind == Msg.RESULT and run is not None:
+            # Read every field before the run leaves ``_runs``: a bad one fails it there.
             status = int(message["status"])
-            self._runs.pop(run.request_id, None)
-            run.finish(
-                Outcome(
-                    request_id=run.request_id,
-                    status_code=status,
-                    body=message.get("body"),
-                    error=message.get("error"),
-                    error_type=message.get("error_type"),
-                    files=self._files(message),
-                    retryable=status == 503,
-                )
+            outcome = Outcome(
+                request_id=run.request_id,
+                status_code=status,
+                body=message.get("body"),
+                error=_text(message.get("error")),
+                error_type=_text(message.get("error_type")),
+                files=self._files(message),
+                retryable=status == 503,
             )
+            self._runs.pop(run.request_id, None)
+            run.finish(outcome)
             if self._slots is not None:
                 self._slots.release()
         elif kind == Msg.FETCH:
-            self._loop.create_task(self._fetch(int(message["fetch_id"]), str(message["url"])))
+            fetching = self._fetch(
+                str(message.get("id")), int(message["fetch_id"]), str(message["url"])
+            )
+            self._loop.create_task(fetching)
         elif kind == Msg.READY and not self._ready.done():
             self.manifest = AppManifest.from_json(message["manifest"])
             self._slots = asyncio.Semaphore(self.capacity)
@@ -323,6 +367,20 @@ class RunnerHandle:
             self._ready.set_result(self.manifest)
         elif kind == Msg.FATAL:
             self._fatal = str(message.get("error"))
+
+    def _unreadable(self, kind: str | None, request_id: Any, reason: str) -> None:
+        """A frame that could not be read: a request whose answer (or partial output) it
+        was fails with a 500; a lost log line or progress report is only logged."""
+        self._log.error("unreadable frame from the runner", kind=kind, error=reason[:500])
+        if kind in (Msg.RESULT, Msg.PARTIAL) and isinstance(request_id, str):
+            outcome = failure(
+                request_id,
+                500,
+                "The runner's answer could not be read",
+                "runner_server_error",
+                retryable=False,
+            )
+            self._fail(request_id, outcome)
 
     def _files(self, message: Mapping[str, Any]) -> tuple[SpooledFile, ...]:
         files = tuple(SpooledFile.from_json(item) for item in message.get("files") or [])
@@ -332,13 +390,15 @@ class RunnerHandle:
                 raise ProtocolError(f"spooled file outside the spool: {file.path!r}")
         return files
 
-    async def _fetch(self, fetch_id: int, url: str) -> None:
+    async def _fetch(self, request_id: str, fetch_id: int, url: str) -> None:
         reply: dict[str, Any] = {"type": Msg.FETCHED, "fetch_id": fetch_id}
         if self._resolver is None:
             reply["error"] = "this runner cannot fetch http(s) URLs (no resolver configured)"
+        elif request_id not in self._runs:  # fetches are made for a request in flight here
+            reply["error"] = f"request {request_id[:128]!r} is not running on this runner"
         else:
             try:
-                data = await self._resolver(url)
+                data = await self._resolver(request_id, url)
                 relative = f"_fetched/{fetch_id}-{secrets.token_hex(8)}"
                 target = self.spec.spool_dir / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -362,6 +422,18 @@ class RunnerHandle:
                 self.kill("no heartbeat")
                 return
 
+    def _start_failure(self, code: int | None) -> Exception:
+        """Why the runner never became ready. The app is broken when it said so (a
+        ``fatal`` frame: import error, ``setup()`` raised) or exited by itself; a runner
+        killed by a signal that it did not send itself (the OOM killer, ``kill -9``)
+        says nothing about the app and may well start next time."""
+        why = self._fatal or self._kill_reason or "\n".join(list(self.output_tail)[-5:])
+        if self._fatal is None and self._kill_reason is None and code is not None and code < 0:
+            return RunnerStartKilled(
+                f"{self.spec.app} was killed by signal {-code} before it was ready: {why}"
+            )
+        return RunnerStartFailed(f"{self.spec.app} exited with code {code} before ready: {why}")
+
     async def _read_output(self) -> None:
         stderr = self._process.stderr
         assert stderr is not None
@@ -373,10 +445,7 @@ class RunnerHandle:
     def _closed_down(self) -> None:
         code = self._process.returncode
         if not self._ready.done():
-            why = self._fatal or self._kill_reason or "\n".join(list(self.output_tail)[-5:])
-            self._ready.set_exception(
-                RunnerStartFailed(f"{self.spec.app} exited with code {code} before ready: {why}")
-            )
+            self._ready.set_exception(self._start_failure(code))
             self._ready.exception()  # retrieved here: start() may have given up already
         for request_id in list(self._runs):
             self._fail(
@@ -391,3 +460,22 @@ class RunnerHandle:
         if not self._stopping or code:
             self._log.warning("runner exited", returncode=code, reason=self._kill_reason)
         self._closed.set()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _refused(request_id: str, detail: list[dict[str, Any]]) -> RequestRun:
+    run = RequestRun(request_id)
+    error = summarize(detail)
+    run.finish(
+        Outcome(
+            request_id=request_id,
+            status_code=422,
+            body={"detail": detail},
+            error=error,
+            error_type="validation_error",
+        )
+    )
+    return run

@@ -14,14 +14,25 @@ import os
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from impasto.kit.clock import SystemClock
+from impasto.kit.text import escaped
 from impasto.runners import capture
-from impasto.runners.protocol import Msg, encode, read_frame_blocking
+from impasto.runners.protocol import (
+    FrameUndecodable,
+    FrameUnencodable,
+    Msg,
+    encode,
+    read_frame_blocking,
+)
 from impasto.runners.runtime import AppRuntime
 from impasto.sdk.introspect import describe, load_app
+
+Inbox = asyncio.Queue[dict[str, Any] | FrameUndecodable | None]
+LogLine = Callable[[str | None, str, str], None]
 
 
 class FrameWriter:
@@ -33,6 +44,7 @@ class FrameWriter:
         self.broken = False
 
     def send(self, message: dict[str, Any]) -> None:
+        """Raises ``FrameUnencodable`` (nothing written) for a message that is not JSON."""
         data = memoryview(encode(message))
         with self._lock:
             if self.broken:
@@ -66,7 +78,7 @@ async def serve(args: argparse.Namespace, frames_in: BinaryIO, writer: FrameWrit
                 "type": Msg.LOG,
                 "id": request_id,
                 "level": level,
-                "message": message,
+                "message": escaped(message),  # a lone surrogate could not be framed
                 "timestamp": clock.now().isoformat(),
             }
         )
@@ -85,22 +97,16 @@ async def serve(args: argparse.Namespace, frames_in: BinaryIO, writer: FrameWrit
         )
         await runtime.setup()
     except BaseException as exc:
-        writer.send({"type": Msg.FATAL, "error": f"{type(exc).__name__}: {exc}"})
-        log_line(None, "error", traceback.format_exc().rstrip())
-        return 3
-    writer.send({"type": Msg.READY, "manifest": manifest.to_json(), "pid": os.getpid()})
+        return _fatal(writer, log_line, f"{type(exc).__name__}: {exc}")
+    try:
+        writer.send({"type": Msg.READY, "manifest": manifest.to_json(), "pid": os.getpid()})
+    except FrameUnencodable as exc:  # e.g. a schema default that is NaN
+        return _fatal(writer, log_line, f"the app's manifest is not JSON: {exc}")
 
-    inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-
-    def read_frames() -> None:
-        try:
-            while (message := read_frame_blocking(frames_in)) is not None:
-                loop.call_soon_threadsafe(inbox.put_nowait, message)
-        except Exception as exc:
-            log_line(None, "error", f"bad frame from the parent: {exc}")
-        loop.call_soon_threadsafe(inbox.put_nowait, None)
-
-    threading.Thread(target=read_frames, name="frames", daemon=True).start()
+    inbox: Inbox = asyncio.Queue()
+    threading.Thread(
+        target=_read_frames, args=(frames_in, loop, inbox, log_line), name="frames", daemon=True
+    ).start()
 
     async def heartbeat() -> None:
         while True:
@@ -108,18 +114,7 @@ async def serve(args: argparse.Namespace, frames_in: BinaryIO, writer: FrameWrit
             await asyncio.sleep(args.heartbeat_interval)
 
     beat = loop.create_task(heartbeat())
-    graceful = False
-    while (message := await inbox.get()) is not None:
-        kind = message["type"]
-        if kind == Msg.REQUEST:
-            runtime.start(message)
-        elif kind == Msg.CANCEL:
-            runtime.cancel(str(message.get("id")))
-        elif kind == Msg.FETCHED:
-            runtime.fetched(message)
-        elif kind == Msg.SHUTDOWN:
-            graceful = True
-            break
+    graceful = await _serve_frames(inbox, runtime, log_line)
     if not graceful:  # the parent closed our stdin: nobody waits for answers any more
         runtime.cancel_all()
     await runtime.drain()
@@ -130,6 +125,52 @@ async def serve(args: argparse.Namespace, frames_in: BinaryIO, writer: FrameWrit
         log_line(None, "error", traceback.format_exc().rstrip())
     writer.send({"type": Msg.STOPPED})
     return 0
+
+
+def _read_frames(
+    frames_in: BinaryIO, loop: asyncio.AbstractEventLoop, inbox: Inbox, log_line: LogLine
+) -> None:
+    """The reading thread: frames into ``inbox`` until the end of the stream (``None``)."""
+    while True:
+        try:
+            message = read_frame_blocking(frames_in)
+        except FrameUndecodable as exc:  # one bad frame: the stream is still in step
+            loop.call_soon_threadsafe(inbox.put_nowait, exc)
+            continue
+        except Exception as exc:
+            log_line(None, "error", f"bad frame from the parent: {exc}")
+            break
+        if message is None:
+            break
+        loop.call_soon_threadsafe(inbox.put_nowait, message)
+    loop.call_soon_threadsafe(inbox.put_nowait, None)
+
+
+async def _serve_frames(inbox: Inbox, runtime: AppRuntime, log_line: LogLine) -> bool:
+    """Act on the parent's frames until ``shutdown`` (True) or the end of stdin (False)."""
+    while (message := await inbox.get()) is not None:
+        if isinstance(message, FrameUndecodable):
+            runtime.refuse_undecodable(message)
+            continue
+        kind = message["type"]
+        if kind == Msg.SHUTDOWN:
+            return True
+        try:
+            if kind == Msg.REQUEST:
+                runtime.start(message)
+            elif kind == Msg.CANCEL:
+                runtime.cancel(str(message.get("id")))
+            elif kind == Msg.FETCHED:
+                runtime.fetched(message)
+        except Exception:  # one odd frame must not end the runner and all it serves
+            log_line(None, "error", traceback.format_exc().rstrip())
+    return False
+
+
+def _fatal(writer: FrameWriter, log_line: LogLine, error: str) -> int:
+    writer.send({"type": Msg.FATAL, "error": escaped(error)})
+    log_line(None, "error", traceback.format_exc().rstrip())
+    return 3
 
 
 def main(argv: list[str] | None = None) -> int:

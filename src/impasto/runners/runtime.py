@@ -4,6 +4,10 @@ The runner process drives it with protocol frames; benchmarks and tests can driv
 process. Everything it has to say leaves through ``emit`` as protocol-shaped messages
 (``log``, ``progress``, ``partial``, ``result``, ``fetch``), which may be called from
 worker threads.
+
+Whatever goes wrong with one request (its input cannot be decoded, validated or described
+in a 422; its output cannot be serialised or framed) is that request's answer, a 422 or a
+500; the runtime goes on serving the others.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from impasto.kit.clock import Clock
-from impasto.runners.protocol import REQUEST_ID, Msg
+from impasto.kit.text import escaped
+from impasto.runners.protocol import REQUEST_ID, FrameUndecodable, FrameUnencodable, Msg
 from impasto.runners.spool import Spool
 from impasto.sdk.app import App
 from impasto.sdk.context import RequestContext, bind_request, unbind_request
@@ -34,6 +39,7 @@ from impasto.sdk.validation import InputInvalid, validate_input
 
 Emit = Callable[[dict[str, Any]], None]
 _END = object()
+INTERNAL_ERROR = "Internal Server Error"
 
 
 def error_type_for(status: int) -> str:
@@ -51,28 +57,32 @@ def error_type_for(status: int) -> str:
 class _Sink:
     """Connects a request's context to the emitter and to the parent's file resolver."""
 
-    def __init__(self, runtime: AppRuntime, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, runtime: AppRuntime, loop: asyncio.AbstractEventLoop, request_id: str
+    ) -> None:
         self._runtime = runtime
         self._loop = loop
+        self._request_id = request_id
 
     def log(self, request_id: str, level: str, message: str) -> None:
         self._runtime.emit_log(request_id, level, message)
 
     def progress(self, request_id: str, fraction: float, message: str | None) -> None:
+        text = None if message is None else str(escaped(message))
         self._runtime.emit(
-            {"type": Msg.PROGRESS, "id": request_id, "fraction": fraction, "message": message}
+            {"type": Msg.PROGRESS, "id": request_id, "fraction": fraction, "message": text}
         )
 
     def fetch(self, url: str) -> bytes:
         if is_data_uri(url):
             return decode_data_uri(url)[0]
-        future = asyncio.run_coroutine_threadsafe(self._runtime.fetch(url), self._loop)
-        return future.result()
+        fetching = self._runtime.fetch(self._request_id, url)
+        return asyncio.run_coroutine_threadsafe(fetching, self._loop).result()
 
     async def afetch(self, url: str) -> bytes:
         if is_data_uri(url):
             return decode_data_uri(url)[0]
-        return await self._runtime.fetch(url)
+        return await self._runtime.fetch(self._request_id, url)
 
 
 class AppRuntime:
@@ -122,10 +132,14 @@ class AppRuntime:
     def start(self, message: Mapping[str, Any]) -> None:
         """Begin a ``request`` message; its frames follow through ``emit``."""
         request_id = str(message.get("id", ""))
-        if not REQUEST_ID.fullmatch(request_id) or request_id in self._tasks:
-            self.emit_log(None, "error", f"refused a request with a bad or busy id {request_id!r}")
+        if not self._may_answer(request_id):
             return
-        prepared = self._prepare(request_id, message)
+        try:
+            prepared = self._prepare(request_id, message)
+        except Exception:
+            self.emit_log(request_id, "error", traceback.format_exc().rstrip())
+            self._result(request_id, 500, {"detail": INTERNAL_ERROR}, error=INTERNAL_ERROR)
+            return
         if prepared is None:
             return
         ctx, spec, inp = prepared
@@ -133,6 +147,24 @@ class AppRuntime:
         task = asyncio.get_running_loop().create_task(self._serve(ctx, spec, inp))
         self._tasks[request_id] = task
         task.add_done_callback(lambda done: self._finished(request_id, done))
+
+    def refuse_undecodable(self, frame: FrameUndecodable) -> None:
+        """A ``request`` frame whose body could not be decoded: its input is the problem."""
+        if frame.kind != Msg.REQUEST:
+            self.emit_log(None, "error", f"dropped an undecodable frame: {frame}")
+            return
+        request_id = frame.request_id or ""
+        if not self._may_answer(request_id):
+            return
+        msg = f"Input could not be decoded: {frame}"
+        detail = [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]
+        self._result(request_id, 422, {"detail": detail}, error=msg)
+
+    def _may_answer(self, request_id: str) -> bool:
+        if not REQUEST_ID.fullmatch(request_id) or request_id in self._tasks:
+            self.emit_log(None, "error", f"refused a request with a bad or busy id {request_id!r}")
+            return False
+        return True
 
     def _finished(self, request_id: str, task: asyncio.Task[None]) -> None:
         self._tasks.pop(request_id, None)
@@ -161,13 +193,19 @@ class AppRuntime:
             self.cancel(request_id)
 
     # -- files -------------------------------------------------------------------------
-    async def fetch(self, url: str) -> bytes:
+    async def fetch(self, request_id: str, url: str) -> bytes:
+        """Ask the parent for an http(s) input of ``request_id`` (it reads it as that
+        request's owner) and wait for the bytes."""
         if not url.lower().startswith(("http://", "https://")):
             raise FetchError(f"cannot fetch {url[:60]!r}: only http, https and data URLs")
         fetch_id = next(self._fetch_ids)
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._fetches[fetch_id] = future
-        self.emit({"type": Msg.FETCH, "fetch_id": fetch_id, "url": url})
+        try:
+            self.emit({"type": Msg.FETCH, "id": request_id, "fetch_id": fetch_id, "url": url})
+        except FrameUnencodable:
+            self._fetches.pop(fetch_id, None)
+            raise FetchError(f"cannot fetch {str(escaped(url))[:60]!r}: not a valid URL") from None
         try:
             return await future
         finally:
@@ -195,7 +233,7 @@ class AppRuntime:
                 "type": Msg.LOG,
                 "id": request_id,
                 "level": level,
-                "message": message,
+                "message": escaped(message),  # a lone surrogate could not be framed
                 "timestamp": self._clock.now().isoformat(),
             }
         )
@@ -209,17 +247,25 @@ class AppRuntime:
         error: str | None = None,
         files: list[dict[str, Any]] | None = None,
     ) -> None:
-        self.emit(
-            {
-                "type": Msg.RESULT,
-                "id": request_id,
-                "status": status,
-                "body": body,
-                "error": error,
-                "error_type": error_type_for(status) if status >= 400 else None,
-                "files": files or [],
-            }
-        )
+        message = {
+            "type": Msg.RESULT,
+            "id": request_id,
+            "status": status,
+            "body": body,
+            "error": None if error is None else escaped(error),
+            "error_type": error_type_for(status) if status >= 400 else None,
+            "files": files or [],
+        }
+        try:
+            self.emit(message)
+        except FrameUnencodable as exc:
+            if status == 500 and body == {"detail": INTERNAL_ERROR}:
+                raise
+            # NaN, a lone surrogate, nesting too deep...: the app's answer is not JSON.
+            for spooled in files or []:  # nobody will collect them now
+                (self.spool.root / str(spooled.get("path", ""))).unlink(missing_ok=True)
+            self.emit_log(request_id, "error", f"the answer could not be sent: {exc}")
+            self._result(request_id, 500, {"detail": INTERNAL_ERROR}, error=INTERNAL_ERROR)
 
     def _prepare(
         self, request_id: str, message: Mapping[str, Any]
@@ -248,7 +294,7 @@ class AppRuntime:
             endpoint=path,
             attempt=int(message.get("attempt", 1)),
             headers={str(k): str(v) for k, v in dict(headers).items()},
-            sink=_Sink(self, asyncio.get_running_loop()),
+            sink=_Sink(self, asyncio.get_running_loop(), request_id),
         )
         return ctx, spec, inp
 
@@ -272,8 +318,7 @@ class AppRuntime:
             self._result(request_id, 422, {"detail": errors}, error=msg)
         except Exception:
             self.emit_log(request_id, "error", traceback.format_exc().rstrip())
-            message = "Internal Server Error"
-            self._result(request_id, 500, {"detail": message}, error=message)
+            self._result(request_id, 500, {"detail": INTERNAL_ERROR}, error=INTERNAL_ERROR)
         finally:
             unbind_request(token)
 

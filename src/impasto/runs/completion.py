@@ -6,7 +6,10 @@ exactly once per request (the webhook in the outbox, popularity, asset indexing)
 completion hooks run in the same transaction, so either all of it commits or none.
 
 A worker's answer, the common case, is one fenced ``UPDATE ... RETURNING`` (``finish_held``);
-the others complete a record already loaded (``complete``). Both write the same columns.
+the others complete a record already loaded (``complete``). Both write the same columns,
+and both write only what can be stored and read back as JSON: a result body with NaN or
+Infinity (PostgreSQL refuses it, SQLite keeps text no client can parse) or a lone
+surrogate, from an app or a remote worker, becomes that request's 500 instead.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from impasto.kit.text import describe_flaw, storable_text, unstorable_json
 from impasto.models import RequestRecord
 from impasto.runs.notifier import Notifier, request_topic
 from impasto.runs.repository import COMPLETED, RunRepository
@@ -28,6 +32,8 @@ NOTIFY_KEY = "impasto_notify"
 # The platform's own failures, with fal's error types (§5.1).
 TIMEOUT_MESSAGE = "Request timed out"
 CANCELLED_MESSAGE = "Request cancelled"
+INTERNAL_MESSAGE = "Internal Server Error"
+ERROR_TYPE_LENGTH = 64  # the column's
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,29 @@ def cancelled_result() -> Result:
     return platform_failure(499, CANCELLED_MESSAGE, "client_cancelled")
 
 
+def storable(result: Result) -> Result:
+    """``result`` if it can be stored as it is; else the request's 500 saying why."""
+    flaw = unstorable_json(result.body)
+    headers = dict(result.headers or {})
+    if flaw is None and unstorable_json(headers) is None:
+        return Result(
+            status_code=result.status_code,
+            body=result.body,
+            error=None if result.error is None else storable_text(result.error),
+            error_type=None if result.error_type is None else result.error_type[:ERROR_TYPE_LENGTH],
+            headers=headers,
+            inference_time=result.inference_time,
+        )
+    what = describe_flaw(flaw) if flaw is not None else "headers that are not text"
+    return Result(
+        status_code=500,
+        body={"detail": INTERNAL_MESSAGE},
+        error=storable_text(f"The result could not be stored: it has {what}"),
+        error_type="runner_server_error",
+        inference_time=result.inference_time,
+    )
+
+
 def complete(
     session: Session,
     record: RequestRecord,
@@ -89,6 +118,7 @@ def complete(
     hooks: Sequence[CompletionHook],
     notifier: Notifier,
 ) -> None:
+    result = storable(result)
     record.status = COMPLETED
     for name, value in _written(result, now).items():
         setattr(record, name, value)
@@ -113,6 +143,7 @@ def finish_held(
 ) -> bool:
     """``complete`` for the attempt ``worker`` holds, as one fenced statement; False (and
     nothing written) when the worker no longer holds it."""
+    result = storable(result)
     values = _written(result, now)
     if result.body is not None:  # None leaves the column NULL, as ``complete`` does
         values["output"] = result.body

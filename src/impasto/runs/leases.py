@@ -3,6 +3,11 @@
 Every write names the worker and the attempt it holds; a worker whose lease expired (and
 whose request was re-queued or finished by someone else) is told so and its late answer
 is dropped, so exactly one result per request is ever visible.
+
+A request released because its runner died under it (``runner_disconnected``) counts a
+runner crash; the second one fails it, whatever attempts remain: a request that kills
+every runner it reaches would otherwise take down the runner (and everything else in
+flight there) once per attempt. Leases that expire (a worker died) count attempts only.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from impasto.kit.text import describe_flaw, storable_text, unstorable_json
 from impasto.models import RequestRecord, RunEvent
 from impasto.runs.completion import (
     Result,
@@ -29,6 +35,9 @@ from impasto.runs.repository import IN_PROGRESS, IN_QUEUE, RunRepository
 from impasto.runs.service import RunDeps
 
 EVENT_KINDS = frozenset({"log", "progress", "partial"})
+CRASHED = "runner_disconnected"  # the error type of a release whose runner died
+MAX_RUNNER_CRASHES = 2
+CRASHED_TWICE = "The runner crashed twice while running this request; it is not tried again"
 
 
 @dataclass(frozen=True)
@@ -92,9 +101,13 @@ class LeaseService:
         self._repo.add_events(
             [
                 RunEvent(
-                    request_id=request_id, attempt=attempt, kind=kind, data=data, created_at=now
+                    request_id=request_id,
+                    attempt=attempt,
+                    kind=kind,
+                    data=data,
+                    created_at=now,
                 )
-                for kind, data in events
+                for kind, data in (_storable_event(event, now) for event in events)
                 if kind in EVENT_KINDS
             ]
         )
@@ -114,10 +127,18 @@ class LeaseService:
         )
 
     def release(self, worker: str, request_id: str, attempt: int, result: Result) -> bool:
-        """A failure that was not the request's fault: run it again if attempts remain."""
+        """A failure that may not be the request's fault: run it again if attempts remain,
+        unless this is the second runner that died running it."""
         record = self._holding(worker, request_id, attempt)
         if record is None:
             return False
+        if result.error_type == CRASHED:
+            record.runner_crashes = (record.runner_crashes or 0) + 1
+            if record.runner_crashes >= MAX_RUNNER_CRASHES:
+                failure = platform_failure(503, CRASHED_TWICE, CRASHED)
+                now = self._deps.clock.now()
+                complete(self._session, record, failure, now, self._deps.hooks, self._deps.notifier)
+                return True
         self._retry_or_fail(record, result)
         return True
 
@@ -194,3 +215,20 @@ def _claim(row: Row[Any] | RequestRecord) -> Claim:
         owner=row.owner,
         base_url=row.base_url,
     )
+
+
+def _storable_event(event: tuple[str, Any], now: datetime) -> tuple[str, Any]:
+    """An event as given, or, when it cannot be stored as JSON (a partial output with NaN,
+    from an app or a remote worker), an error line in the request's logs saying so."""
+    kind, data = event
+    flaw = unstorable_json(data)
+    if flaw is None:
+        return event
+    line = f"A {storable_text(str(kind))[:32]} event was dropped: it has {describe_flaw(flaw)}"
+    return "log", {
+        "message": line,
+        "level": "ERROR",
+        "source": "USER",
+        "timestamp": now.isoformat(),
+        "labels": {},
+    }

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from impasto.files.acl import parse_lifecycle
 from impasto.kit.errors import InvalidRequest
 
 PRIORITIES = {"normal": 0, "low": 1}
@@ -38,6 +39,9 @@ def parse_options(headers: Mapping[str, str], query: Mapping[str, str]) -> Submi
     priority_text = headers.get("x-fal-queue-priority", "normal").strip().lower()
     if priority_text not in PRIORITIES:
         raise InvalidRequest("X-Fal-Queue-Priority must be 'normal' or 'low'")
+    lifecycle = headers.get("x-fal-object-lifecycle-preference")
+    if lifecycle is not None:
+        parse_lifecycle(lifecycle)  # read when outputs are stored: a bad one is a 400 now
     hint = headers.get("x-fal-runner-hint")
     if hint is not None and (len(hint) > 255 or not hint.isprintable()):
         raise InvalidRequest("X-Fal-Runner-Hint must be at most 255 printable characters")

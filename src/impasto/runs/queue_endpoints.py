@@ -17,13 +17,14 @@ from impasto.files.http import base_url
 from impasto.keys.auth import ApiPrincipal
 from impasto.keys.service import Principal
 from impasto.kit.errors import InvalidRequest, NotFound
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.runs.options import parse_options
 from impasto.runs.paths import RequestPath, parse_request_path, queue_urls
 from impasto.runs.service import Caller, RequestNotFound, RunService
 from impasto.runs.watch import Watcher
 from impasto.runs.wire import SSE_PING, result_response, sse, status_body, status_code_of
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=BoundedRoute, include_in_schema=False)
 PING_SECONDS = 15.0
 CANCEL_CODES = {"CANCELLATION_REQUESTED": 202, "ALREADY_COMPLETED": 400}
 LogsFlag = Annotated[str | None, Query()]

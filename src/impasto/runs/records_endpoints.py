@@ -12,6 +12,7 @@ from pydantic import BeforeValidator
 from impasto.deps import ContainerDep, ReadSession, WriteSession
 from impasto.keys.auth import AdminPrincipal, ApiPrincipal
 from impasto.keys.service import Principal
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
 from impasto.models import KeyScope
 from impasto.runs.records import RecordService
@@ -30,10 +31,16 @@ from impasto.runs.records_schemas import (
 )
 
 router = APIRouter(
-    prefix="/v1/models/requests", tags=["Models", "Requests"], responses=ERROR_RESPONSES
+    route_class=BoundedRoute,
+    prefix="/v1/models/requests",
+    tags=["Models", "Requests"],
+    responses=ERROR_RESPONSES,
 )
 queue_router = APIRouter(
-    prefix="/v1/serverless/apps", tags=["Serverless", "Apps"], responses=ERROR_RESPONSES
+    route_class=BoundedRoute,
+    prefix="/v1/serverless/apps",
+    tags=["Serverless", "Apps"],
+    responses=ERROR_RESPONSES,
 )
 
 MAX_LIMIT = 100

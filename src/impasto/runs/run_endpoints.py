@@ -18,13 +18,14 @@ from impasto.deps import ContainerDep
 from impasto.files.http import base_url
 from impasto.keys.auth import ApiPrincipal
 from impasto.kit.errors import NotFound
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.runs.options import parse_options
 from impasto.runs.queue_endpoints import caller_of
 from impasto.runs.service import PARTIAL_KIND, Caller
 from impasto.runs.watch import Watcher
 from impasto.runs.wire import result_response, sse
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=BoundedRoute, include_in_schema=False)
 STREAM_SUFFIX = "/stream"
 
 

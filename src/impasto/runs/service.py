@@ -19,7 +19,7 @@ from impasto.runs.completion import CompletionHook, cancelled_result, complete, 
 from impasto.runs.notifier import CANCEL_TOPIC, WORK_TOPIC, Notifier, app_topic
 from impasto.runs.options import SubmitOptions
 from impasto.runs.repository import COMPLETED, IN_QUEUE, RunRepository
-from impasto.sdk.validation import check_payload
+from impasto.sdk.validation import MAX_INPUT_BYTES, check_payload
 
 LOG_KIND = "log"
 PROGRESS_KIND = "progress"
@@ -40,6 +40,9 @@ class StillRunning(InvalidRequest):
 class QueuePolicy:
     max_attempts: int
     lease_seconds: float
+    max_input_bytes: int = MAX_INPUT_BYTES
+    """The largest input as JSON: never more than the HTTP JSON body limit, so that every
+    surface (HTTP, WebSocket, realtime) accepts the same inputs."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ class RunService:
         base_url: str,
     ) -> RequestRecord:
         target = self._callable(caller, endpoint_path)
-        check_payload(target.endpoint.input_schema, payload)
+        check_payload(
+            target.endpoint.input_schema, payload, max_bytes=self._deps.policy.max_input_bytes
+        )
         limit = options.max_queue_length
         if limit is not None and self._repo.waiting(target.endpoint_id) >= limit:
             raise QueueFull(target.endpoint_id)

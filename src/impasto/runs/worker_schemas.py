@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from impasto.runs.completion import Result
 
-# Ids travel into the lease column (64 characters) and into log lines.
+# Ids travel into log lines and the lease column (128 characters) as
+# "<key_id>/<worker_id>": 36 + 1 + 64 fit, and without a "/" of its own a worker id
+# cannot spell a lease held under another key.
 WORKER_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 REQUEST_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$"
 APP_ID = r"^[^/\s]{1,127}/[^/\s]{1,127}$"

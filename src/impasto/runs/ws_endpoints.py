@@ -21,14 +21,17 @@ from impasto.deps import ContainerDep
 from impasto.files.http import base_url
 from impasto.keys.auth import ApiPrincipal
 from impasto.keys.service import KeyService, Principal
-from impasto.kit.errors import AppError, Unauthenticated
+from impasto.kit.errors import AppError, PermissionDenied, Unauthenticated
+from impasto.kit.http.bodies import BoundedRoute
+from impasto.models import KeyScope
 from impasto.runs import realtime_tokens
 from impasto.runs.options import parse_options
 from impasto.runs.queue_endpoints import caller_of
 from impasto.runs.service import Caller
 from impasto.runs.watch import Watcher
+from impasto.sdk.validation import too_deep_detail
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=BoundedRoute, include_in_schema=False)
 REALTIME_SUFFIX = "/realtime"
 POLICY_VIOLATION = 1008
 
@@ -102,10 +105,13 @@ async def _http_over_ws(websocket: WebSocket, endpoint: str) -> None:
 
     async def answer(text: str) -> None:
         started = time.monotonic()
+        body: Any
         try:
             payload = json.loads(text)
         except ValueError:
             status, body, request_id = 400, {"detail": "The message is not valid JSON"}, None
+        except RecursionError:  # deeper than Python's json goes: far past the input limit
+            status, body, request_id = 422, {"detail": too_deep_detail()}, None
         else:
             status, body, request_id = await session.run(endpoint, payload, "ws")
         async with lock:
@@ -156,7 +162,7 @@ async def _realtime(websocket: WebSocket, endpoint: str) -> None:
                 continue  # text frames from clients carry nothing to run
             try:
                 payload = msgpack.unpackb(raw, raw=False)
-            except (ValueError, msgpack.UnpackException) as exc:
+            except (ValueError, RecursionError, msgpack.UnpackException) as exc:
                 await _send_error(websocket, "BAD_REQUEST", f"not a msgpack message: {exc}")
                 continue
             status, body, _ = await session.run(target, payload, "realtime")
@@ -181,7 +187,10 @@ def _key_principal(websocket: WebSocket) -> Principal:
         raise Unauthenticated("Missing credentials: send 'Authorization: Key <key>'")
     container = _container(websocket)
     with container.database.session(write=False) as session:
-        return KeyService(session, container.clock, container.ids).authenticate(value.strip())
+        principal = KeyService(session, container.clock, container.ids).authenticate(value.strip())
+    if not principal.allows(KeyScope.API):  # a WORKER key is no tenant
+        raise PermissionDenied("A WORKER key serves the worker API (/worker/v1) only")
+    return principal
 
 
 def _realtime_principal(websocket: WebSocket, endpoint: str) -> Principal:

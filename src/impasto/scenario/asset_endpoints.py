@@ -15,6 +15,7 @@ from impasto.assets.repository import AssetRepository
 from impasto.assets.views import asset_views
 from impasto.deps import ContainerDep, ReadSession
 from impasto.files.http import own_bases
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.scenario.asset_listing import RawAssetParams, asset_query, list_assets
 from impasto.scenario.asset_schemas import (
     AssetListResponse,
@@ -36,7 +37,10 @@ def _storable_params(request: Request, _: Caller) -> None:
 
 
 router = APIRouter(
-    prefix="/scenario/v1", include_in_schema=False, dependencies=[Depends(_storable_params)]
+    route_class=BoundedRoute,
+    prefix="/scenario/v1",
+    include_in_schema=False,
+    dependencies=[Depends(_storable_params)],
 )
 Text = Annotated[str | None, Query(max_length=2048)]
 Id = Annotated[str | None, Query(max_length=255)]

@@ -16,6 +16,7 @@ from impasto.catalog.endpoints import catalog_service
 from impasto.deps import ContainerDep, ReadSession
 from impasto.keys.auth import authenticate
 from impasto.keys.service import Principal
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.models import KeyScope
 from impasto.scenario.params import RawListParams, browse_query
 from impasto.scenario.schemas import (
@@ -26,7 +27,7 @@ from impasto.scenario.schemas import (
     scenario_model,
 )
 
-router = APIRouter(prefix="/scenario/v1/models", include_in_schema=False)
+router = APIRouter(route_class=BoundedRoute, prefix="/scenario/v1/models", include_in_schema=False)
 
 
 def _principal(

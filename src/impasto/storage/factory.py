@@ -16,6 +16,8 @@ def build_object_store(settings: Settings) -> ObjectStore:
 
         assert settings.s3_bucket is not None  # checked by Settings
         return S3ObjectStore(make_s3_client(settings), settings.s3_bucket, settings.s3_prefix)
+    from impasto.kit.diskspace import DiskSpace
     from impasto.storage.local import LocalObjectStore
 
-    return LocalObjectStore(settings.data_dir / "objects")
+    root = settings.data_dir / "objects"
+    return LocalObjectStore(root, space=DiskSpace(root, reserve=settings.min_free_disk_bytes))

@@ -4,6 +4,9 @@ Bytes are hashed while they are written to a staging file on the same filesystem
 fsynced and hard-linked under their digest, so a blob appears whole or not at all and two
 identical uploads end as one file. Blocking calls run in worker threads, a few MiB at a
 time, so the event loop stays free and throughput stays near the disk's.
+
+A write that fails for lack of space removes its staging file at once and raises
+``InsufficientStorage`` (507); ``space_left`` lets callers refuse a declared size early.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from typing import BinaryIO
 
 from anyio import to_thread
 
+from impasto.kit.diskspace import OUT_OF_SPACE, DiskSpace, is_disk_full
+from impasto.kit.errors import InsufficientStorage
 from impasto.kit.logging import get_logger
 from impasto.storage.protocol import Blob, BlobNotFound, check_range, is_blob_key
 
@@ -56,7 +61,13 @@ class LocalBlobWriter:
         # writes them while the caller goes on receiving: sha256 runs at about disk speed,
         # so overlapping it with the network side keeps uploads near the disk's rate.
         if self._buffered >= WRITE_BUFFER:
-            await self._wait_flush()
+            try:
+                await self._wait_flush()  # the previous round's write error surfaces here
+            except OSError as exc:
+                await self.abort()  # a failed writer keeps no staging file
+                if is_disk_full(exc):
+                    raise _out_of_space(exc) from exc
+                raise
             data = b"".join(self._chunks)
             self._chunks, self._buffered = [], 0
             # Hashing and writing each release the GIL: two threads run them side by side.
@@ -79,8 +90,10 @@ class LocalBlobWriter:
         try:
             await self._wait_flush()
             key = await to_thread.run_sync(self._commit_sync, data)
-        except BaseException:
+        except BaseException as exc:
             await to_thread.run_sync(self._discard_sync)
+            if is_disk_full(exc):
+                raise _out_of_space(exc) from exc
             raise
         return Blob(key=key, size=self._size)
 
@@ -136,8 +149,12 @@ class LocalBlobWriter:
 
 
 class LocalObjectStore:
-    def __init__(self, root: Path, *, flush_threads: int = 8) -> None:
+    def __init__(
+        self, root: Path, *, flush_threads: int = 8, space: DiskSpace | None = None
+    ) -> None:
         self.root = root.expanduser().absolute()
+        # Free space on the root's filesystem, less the reserve that uploads must leave.
+        self.space = space or DiskSpace(self.root)
         # Background hash+write rounds of writers (one in flight per writer).
         self.executor = ThreadPoolExecutor(flush_threads, thread_name_prefix="blob-flush")
 
@@ -211,8 +228,10 @@ class LocalObjectStore:
         except FileNotFoundError as exc:
             await writer.abort()
             raise BlobNotFound(str(exc.filename)) from None
-        except BaseException:
+        except BaseException as exc:
             await writer.abort()
+            if is_disk_full(exc):
+                raise _out_of_space(exc) from exc
             raise
         return await writer.commit()
 
@@ -231,6 +250,9 @@ class LocalObjectStore:
         path = self.path_for(key)
         return path if path is not None and path.is_file() else None
 
+    def space_left(self) -> int:
+        return self.space.room()
+
     def purge_staging(self, before: datetime) -> int:
         """Remove staging files last written before ``before`` (left by crashed writers)."""
         removed = 0
@@ -246,6 +268,12 @@ class LocalObjectStore:
         if removed:
             _log.info("storage.staging_purged", removed=removed)
         return removed
+
+
+def _out_of_space(exc: BaseException) -> InsufficientStorage:
+    """A full disk is the server's condition, worth a retry later (507), not a 500."""
+    _log.warning("storage.disk_full", error=str(exc))
+    return InsufficientStorage(OUT_OF_SPACE)
 
 
 def _wait_all(futures: Sequence[Future[None]]) -> None:

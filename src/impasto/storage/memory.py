@@ -84,5 +84,8 @@ class MemoryObjectStore:
     def local_path(self, key: str) -> Path | None:
         return None
 
+    def space_left(self) -> int | None:
+        return None
+
 
 __all__ = ["MemoryBlobWriter", "MemoryObjectStore"]

@@ -72,6 +72,14 @@ class ObjectStore(Protocol):
         """A filesystem path holding the blob, when the adapter has one (zero-copy serving)."""
         ...
 
+    def space_left(self) -> int | None:
+        """Bytes the store may still take before its disk reaches the free-space reserve.
+
+        None when the adapter cannot tell or has no such limit (S3, memory). Writes that
+        fail for lack of space raise ``InsufficientStorage`` (507), never a raw ``OSError``.
+        """
+        ...
+
 
 class BlobNotFound(LookupError):
     """The blob does not exist in the store."""

@@ -326,6 +326,9 @@ class S3ObjectStore:
     def local_path(self, key: str) -> None:
         return None
 
+    def space_left(self) -> None:
+        return None  # a bucket has no disk of ours to fill
+
     def purge_staging(self, before: datetime) -> int:
         """Abort uploads and delete staging objects older than ``before`` (crashed writers)."""
         prefix = self.staging_key("")

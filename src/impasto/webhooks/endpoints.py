@@ -8,8 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from impasto.deps import ContainerDep
+from impasto.kit.http.bodies import BoundedRoute
 
-router = APIRouter(tags=["Webhooks"], include_in_schema=False)
+router = APIRouter(route_class=BoundedRoute, tags=["Webhooks"], include_in_schema=False)
 
 # Receivers may cache up to 24 h; an hour keeps a rotation visible soon after it happens.
 CACHE_CONTROL = "public, max-age=3600"

@@ -2,7 +2,8 @@
 
 Per claimed request: pick a runner (starting one if needed), stream its logs, progress
 and partial outputs to the platform in small batches, store output files, then finish
-the request, or release it for another attempt when the runner died under it. A
+the request, or release it for another attempt when the runner died under it (or was
+killed while it started: a broken app, which says so, fails at once instead). A
 heartbeat loop renews the leases of everything in flight and carries cancellations back.
 """
 
@@ -19,7 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from impasto.kit.logging import get_logger
-from impasto.runners.errors import RunnerClosed, RunnerStartFailed, RunnerStartTimeout
+from impasto.runners.errors import (
+    RunnerClosed,
+    RunnerStartFailed,
+    RunnerStartKilled,
+    RunnerStartTimeout,
+)
 from impasto.runners.events import LogEvent, Outcome, PartialEvent, ProgressEvent
 from impasto.runners.request_run import RunRequest
 from impasto.runners.spool import SpooledFile, replace_refs
@@ -31,6 +37,10 @@ from impasto.workers.pool import AppPool
 logger = get_logger("impasto.workers")
 FLUSH_SECONDS = 0.1
 FLUSH_EVENTS = 200
+# Release reasons that are not a runner dying under the request (``runner_disconnected``,
+# which ``LeaseService.release`` counts against the request): they say nothing about it.
+NOT_SENT = "runner_connection_refused"
+NOT_STARTED = "runner_scheduling_failure"
 
 
 @dataclass(frozen=True)
@@ -148,9 +158,17 @@ class WorkerAgent:
         return AppPool(
             app,
             self._config.spool_dir / app.app_id.replace("/", "--"),
-            self._link.fetch_input,
+            self._fetch_input,
             on_loaded,
         )
+
+    async def _fetch_input(self, request_id: str, url: str) -> bytes:
+        """An input file a runner asked for, read in its request's name (its owner's
+        private files are readable to it)."""
+        running = self._running.get(request_id)
+        if running is None:
+            raise LookupError(f"request {request_id} is not running on this worker")
+        return await self._link.fetch_input(running[0], url)
 
     async def _warm(self, pool: AppPool) -> None:
         try:
@@ -188,12 +206,15 @@ class WorkerAgent:
     async def _run(self, pool: AppPool, claim: Claim, log: Any) -> None:
         try:
             runner = await pool.acquire(claim.runner_hint)
+        except RunnerStartKilled as exc:  # not the app's fault: the next start may work
+            log.warning("runner_killed_while_starting", error=str(exc))
+            result = platform_failure(503, str(exc), NOT_STARTED)
+            await self._link.release(claim.request_id, claim.attempt, result)
+            return
         except (RunnerStartFailed, RunnerStartTimeout) as exc:
             log.error("runner_start_failed", error=str(exc))
             kind = "startup_timeout" if isinstance(exc, RunnerStartTimeout) else None
-            result = platform_failure(
-                504 if kind else 503, str(exc), kind or "runner_scheduling_failure"
-            )
+            result = platform_failure(504 if kind else 503, str(exc), kind or NOT_STARTED)
             await self._link.finish(claim.request_id, claim.attempt, result)
             return
         started = time.monotonic()
@@ -207,7 +228,8 @@ class WorkerAgent:
         try:
             run = await runner.submit(request)
         except RunnerClosed:
-            result = platform_failure(503, "Runner disconnected", "runner_disconnected")
+            message = "The runner stopped before the request could be sent to it"
+            result = platform_failure(503, message, NOT_SENT)
             await self._link.release(claim.request_id, claim.attempt, result)
             return
         self._runners[claim.request_id] = runner

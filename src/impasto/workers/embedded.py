@@ -1,14 +1,27 @@
-"""The worker ``impasto serve`` runs in-process: the same agent, linked to the database."""
+"""The worker ``impasto serve`` runs in-process: the same agent, linked to the database.
+
+Its spool (runners' output files on their way to the store) is ``<data_dir>/spool/<worker
+id>``, a fresh folder per start, removed when the worker stops. Folders left there by a
+start that never stopped (a crash, a kill) are removed at the next start: ``serve`` holds
+the data directory's instance lock, so no other embedded worker of it is alive then.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from impasto.container import Container
+from impasto.kit.logging import get_logger
 from impasto.workers.agent import AgentConfig, WorkerAgent, worker_name
 from impasto.workers.local_link import LocalLink
+
+logger = get_logger("impasto.workers")
+SPOOL = "spool"
 
 
 @asynccontextmanager
@@ -18,11 +31,13 @@ async def embedded_worker(container: Container) -> AsyncIterator[WorkerAgent | N
         yield None
         return
     worker_id = f"{worker_name()}-{secrets.token_hex(4)}"
+    spools = settings.data_dir / SPOOL
+    await asyncio.to_thread(remove_stale_spools, spools)
     link = LocalLink(
         worker_id, container.database, container.runs, container.files, container.url_fetcher
     )
     config = AgentConfig(
-        spool_dir=settings.data_dir / "spool" / worker_id,
+        spool_dir=spools / worker_id,
         heartbeat_seconds=max(0.5, settings.queue_lease_seconds / 3),
     )
     agent = WorkerAgent(link, config)
@@ -30,4 +45,19 @@ async def embedded_worker(container: Container) -> AsyncIterator[WorkerAgent | N
     try:
         yield agent
     finally:
-        await agent.stop()
+        try:
+            await agent.stop()
+        finally:
+            await asyncio.to_thread(shutil.rmtree, config.spool_dir, ignore_errors=True)
+
+
+def remove_stale_spools(spools: Path) -> None:
+    """Remove what earlier starts left under ``spools``."""
+    if not spools.is_dir():
+        return
+    for entry in spools.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        logger.info("stale_spool_removed", path=str(entry))

@@ -3,10 +3,12 @@
 Calls are retried with backoff while the server is unreachable or answers 5xx/429 (a
 restart, a rolling deploy), up to ``retry_seconds``. Waiting for work is a long-poll
 claim: the server answers as soon as something is claimable; what it claims is kept here
-and handed out by the next ``claim`` of that app. Input files are fetched here, never by
-the server on the worker's behalf: the server's own file URLs through the API (without
-the key, so an input URL opens exactly what an anonymous caller could open), anything
-else through the SSRF-safe ``UrlFetcher``.
+and handed out by the next ``claim`` of that app. The key must be a WORKER key (``impasto
+workers token create``); tenant keys get 403 on every call. Input files: the server's own
+file URLs through ``/worker/v1/requests/{id}/input``, which reads them as the request's
+owner would (their private files included) while this worker holds the attempt; anything
+else is fetched here, never by the server on the worker's behalf, through the SSRF-safe
+``UrlFetcher``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ logger = get_logger("impasto.workers")
 READ_BLOCK = 1 << 20
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF = 5.0
+NOT_A_WORKER_KEY = (
+    "this key is not a worker key: create one with `impasto workers token create` on the server"
+)
 
 
 class WorkerApiError(Exception):
@@ -159,13 +164,13 @@ class HttpLink:
         )
         return str(answer["url"])
 
-    async def fetch_input(self, url: str) -> bytes:
+    async def fetch_input(self, claim: Claim, url: str) -> bytes:
         parsed = parse_file_url(url)
-        if parsed is not None and any(same_origin(parsed.origin, b) for b in self._own_bases):
-            own = url[len(parsed.origin) :]
-            response = await self._client.get(f"{self._api}{own}")
-            if response.status_code != 200:
-                raise WorkerApiError(response.status_code, f"cannot read {url}")
+        bases = {*self._own_bases, claim.base_url.rstrip("/")}
+        if parsed is not None and any(same_origin(parsed.origin, b) for b in bases):
+            params = {"worker_id": self.worker_id, "attempt": str(claim.attempt), "url": url}
+            path = f"/requests/{claim.request_id}/input"
+            response = await self._send("GET", path, params=params)
             return response.content
         async with self._fetcher.open(url) as body:
             return b"".join([chunk async for chunk in body.aiter_bytes()])
@@ -203,6 +208,28 @@ class HttpLink:
         content: Any = None,
         read_seconds: float | None = None,
     ) -> Any:
+        response = await self._send(
+            method,
+            path,
+            json=json,
+            params=params,
+            headers=headers,
+            content=content,
+            read_seconds=read_seconds,
+        )
+        return response.json()
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        content: Any = None,
+        read_seconds: float | None = None,
+    ) -> httpx.Response:
         url = f"{self._api}/worker/v1{path}"
         deadline = self._clock.monotonic() + self._retry_seconds
         delay = 0.2
@@ -226,8 +253,11 @@ class HttpLink:
                 failure = f"{type(exc).__name__}: {exc}"
             else:
                 if response.status_code < 400:
-                    return response.json()
+                    return response
                 failure = _detail(response)
+                if response.status_code == 403 and path == "/info":
+                    # Nothing but the key's scope refuses /info: say what to do about it.
+                    failure = f"{NOT_A_WORKER_KEY} ({failure})"
                 if response.status_code not in RETRY_STATUSES:
                     raise WorkerApiError(response.status_code, failure)
                 retry_after = _retry_after(response)

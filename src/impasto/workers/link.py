@@ -63,8 +63,10 @@ class WorkerLink(Protocol):
         """Store a spooled output file for the request's owner; returns its URL."""
         ...
 
-    async def fetch_input(self, url: str) -> bytes:
-        """An input file an app asked for (by http(s) URL), fetched safely."""
+    async def fetch_input(self, claim: Claim, url: str) -> bytes:
+        """An input file the app running ``claim`` asked for (by http(s) URL), fetched
+        safely; this server's own file URLs are read as ``claim.owner``, so an owner's
+        private files are inputs to their own requests (and to nobody else's)."""
         ...
 
     async def set_loaded(self, app_id: str, loaded: bool) -> None: ...

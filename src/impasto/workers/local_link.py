@@ -133,8 +133,8 @@ class LocalLink:
         )
         return file_url(claim.base_url, view.file_id, view.file_name)
 
-    async def fetch_input(self, url: str) -> bytes:
-        async with self._fetcher.open(url) as body:
+    async def fetch_input(self, claim: Claim, url: str) -> bytes:
+        async with self._fetcher.open(url, reader=claim.owner) as body:
             return b"".join([chunk async for chunk in body.aiter_bytes()])
 
     async def set_loaded(self, app_id: str, loaded: bool) -> None:

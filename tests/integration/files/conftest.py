@@ -15,6 +15,7 @@ from impasto.container import Container, build_container
 from impasto.files.tasks import FileSweeper
 from impasto.kit.clock import FrozenClock
 from impasto.models import BlobRecord, PendingUpload, StoredFile, UploadPart
+from impasto.storage import ObjectStore
 from tests.conftest import auth, make_key
 
 
@@ -59,11 +60,12 @@ class Files:
 def make_files(settings: Settings) -> Iterator[Callable[..., Files]]:
     made: list[tuple[TestClient, Container]] = []
 
-    def make(**overrides: Any) -> Files:
+    def make(*, object_store: ObjectStore | None = None, **overrides: Any) -> Files:
         clock = FrozenClock()
         container = build_container(
             settings.model_copy(update={"files_sweep_interval_seconds": 0, **overrides}),
             clock=clock,
+            object_store=object_store,
         )
         client = TestClient(create_app(container.settings, container))
         client.__enter__()

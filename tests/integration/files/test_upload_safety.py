@@ -191,3 +191,45 @@ def test_shared_blob_survives_until_its_last_file_goes(files: Files) -> None:
     files.clock.advance(3600)
     assert files.sweep().blobs_deleted == 0
     assert files.client.get(other).content == b"same"
+
+
+def test_hostile_lifecycle_json_is_400_on_every_route(files: Files) -> None:
+    key = files.key()
+    hostile = ["[" * 5000, '{"expiration_duration_seconds": NaN}', '{"a":' * 1000]
+    for value in hostile:
+        for name in ("X-Fal-Object-Lifecycle", "X-Fal-Object-Lifecycle-Preference"):
+            headers = {**key, name: value}
+            upload = files.client.post("/files/upload", content=b"x", headers=headers)
+            assert upload.status_code == 400, upload.text
+            assert upload.headers["x-fal-error-type"] == "bad_request"
+            multipart = files.client.post("/files/upload/multipart", headers=headers)
+            assert multipart.status_code == 400, multipart.text
+            initiate = files.client.post(
+                "/rest/storage/upload/initiate", json={"file_name": "a.txt"}, headers=headers
+            )
+            assert initiate.status_code == 400, initiate.text
+    assert files.counts() == EMPTY
+
+
+def test_hostile_storage_settings_bodies_are_400(files: Files) -> None:
+    key = {**files.key(), "Content-Type": "application/json"}
+    url = files.upload(b"x", key)
+    bodies = [
+        b'{"initial_acl": ' * 5000 + b"1" + b"}" * 5000,
+        b"[" * 100_000,
+        b'{"expiration_duration_seconds": NaN}',
+        b'{"expiration_duration_seconds": Infinity}',
+        b'{"initial_acl": {"default": "allow", "rules": [{"user": NaN, "decision": "allow"}]}}',
+    ]
+    for body in bodies:
+        settings = files.client.put("/v1/storage/settings", content=body, headers=key)
+        assert settings.status_code == 400, settings.text
+        assert settings.json()["error"]["type"] == "validation_error"
+        acl = files.client.put(
+            "/v1/storage/files/acl", params={"url": url}, content=body, headers=key
+        )
+        assert acl.status_code == 400, acl.text
+    assert files.client.get("/v1/storage/settings", headers=key).json() == {
+        "expiration_duration_seconds": None,
+        "initial_acl": None,
+    }

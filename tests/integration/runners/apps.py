@@ -5,11 +5,12 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 from pydantic import BaseModel
 
-from impasto.sdk import App, current_request, endpoint
+from impasto.sdk import App, AppException, current_request, endpoint
 
 SETUPS = 0
 
@@ -122,4 +123,43 @@ class Blocking(App, name="blocking"):
     @endpoint("/")
     async def run(self, inp: Hold) -> Done:
         time.sleep(inp.hold)  # noqa: ASYNC251 - blocking the loop is the point
+        return Done()
+
+
+class Score(BaseModel):
+    value: float
+
+
+class Unframeable(App, name="unframeable", max_multiplexing=4):
+    """Answers JSON cannot carry, each from its own request."""
+
+    @endpoint("/nan")
+    async def nan(self, inp: Hold) -> Score:
+        await asyncio.sleep(inp.hold)
+        return Score(value=float("nan"))
+
+    @endpoint("/surrogate")
+    async def surrogate(self) -> Score:
+        raise AppException("no such \ud800 thing", 400)
+
+    @endpoint("/partial")
+    async def partial(self) -> AsyncIterator[Score]:
+        yield Score(value=1.0)
+        yield Score(value=float("inf"))
+
+    @endpoint("/fine")
+    async def fine(self, inp: Hold) -> Score:
+        await asyncio.sleep(inp.hold)
+        return Score(value=0.5)
+
+
+class PidSetup(App, name="pid-setup"):
+    """Writes its pid to ``$PID_FILE`` in ``setup()``, then takes a minute to be ready."""
+
+    def setup(self) -> None:
+        Path(os.environ["PID_FILE"]).write_text(str(os.getpid()))
+        time.sleep(60)
+
+    @endpoint("/")
+    def run(self) -> Done:
         return Done()

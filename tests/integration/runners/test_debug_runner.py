@@ -143,7 +143,13 @@ async def test_unsafe_request_ids_are_refused(debug_runner: RunnerHandle, reques
 
 
 async def test_a_payload_that_is_not_json_never_takes_a_slot(debug_runner: RunnerHandle) -> None:
-    with pytest.raises(TypeError):
-        await debug_runner.submit(RunRequest("not-json", payload={"payload": object()}))
+    run = await debug_runner.submit(RunRequest("not-json", payload={"payload": object()}))
+    outcome = await run.outcome()
+    assert (outcome.status_code, outcome.error_type, outcome.retryable) == (
+        422,
+        "validation_error",
+        False,
+    )
+    assert outcome.body["detail"][0]["loc"] == ["body", "payload"]
     assert debug_runner.in_flight == 0
     assert debug_runner.free_slots == debug_runner.capacity

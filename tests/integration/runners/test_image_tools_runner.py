@@ -21,10 +21,10 @@ def _png(size: tuple[int, int]) -> bytes:
 
 
 async def test_resize_spools_the_output_image(start_runner: StartRunner, tmp_path: Path) -> None:
-    fetched: list[str] = []
+    fetched: list[tuple[str, str]] = []
 
-    async def resolver(url: str) -> bytes:
-        fetched.append(url)
+    async def resolver(request_id: str, url: str) -> bytes:
+        fetched.append((request_id, url))
         return _png((30, 30))
 
     runner = await start_runner(IMAGE_TOOLS, resolver=resolver)
@@ -49,5 +49,5 @@ async def test_resize_spools_the_output_image(start_runner: StartRunner, tmp_pat
 
     by_url = {"image": "https://files.example/in.png", "max_width": 10, "max_height": 10}
     thumb = await (await runner.submit(RunRequest("r-2", "/thumbnail", by_url))).outcome()
-    assert fetched == ["https://files.example/in.png"]
+    assert fetched == [("r-2", "https://files.example/in.png")]  # fetched for its request
     assert (thumb.body["image"]["width"], thumb.body["image"]["height"]) == (10, 10)

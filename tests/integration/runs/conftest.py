@@ -24,6 +24,7 @@ from impasto.container import Container
 from tests.conftest import auth, make_key
 
 SERIAL_APP = "acme/serial=tests.integration.runs.queue_apps:SerialApp"
+SHARED_APP = "acme/shared=tests.integration.runs.queue_apps:SharedApp"
 WAIT_SECONDS = 60.0  # a bound against hangs, never an assertion about speed
 
 
@@ -38,7 +39,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         embedded_worker=True,
         assets_index_interval_seconds=0,
         embedders=[],  # no model loading unless a test asks for it
-        apps=[SERIAL_APP],
+        apps=[SERIAL_APP, SHARED_APP],
         fetch_allowed_networks=["127.0.0.0/8"],  # the webhook receiver is on loopback
         webhook_poll_interval_seconds=0.05,
         queue_reap_interval_seconds=0.1,  # start deadlines are checked by the reaper

@@ -104,14 +104,31 @@ def test_no_retry_fails_a_crash_after_one_attempt(acme: Caller, container: Conta
     assert _record(container, submitted["request_id"]).attempts == 1
 
 
-def test_crashes_are_retried_until_an_attempt_answers(acme: Caller, container: Container) -> None:
-    submitted = acme.queued(DEBUG, {"crash": 2, "payload": "p"})
+def test_a_crash_is_retried_until_an_attempt_answers(acme: Caller, container: Container) -> None:
+    submitted = acme.queued(DEBUG, {"crash": 1, "payload": "p"})
     result = acme.result(submitted)
     assert result.status_code == 200
-    assert result.json() == {"payload": "p", "attempt": 3}
+    assert result.json() == {"payload": "p", "attempt": 2}
     record = _record(container, submitted["request_id"])
-    assert record.attempts == 3
-    assert record.status == "COMPLETED"
+    assert (record.attempts, record.runner_crashes, record.status) == (2, 1, "COMPLETED")
+
+
+def test_a_request_that_crashed_its_runner_twice_is_not_tried_again(
+    acme: Caller, container: Container
+) -> None:
+    # Three attempts are allowed (IMPASTO_QUEUE_MAX_ATTEMPTS), but each crash also fails
+    # everything else in flight on that runner: two are enough to call the input poison.
+    submitted = acme.queued(DEBUG, {"crash": 5})
+    status = acme.wait_for(submitted, "COMPLETED")
+    assert status["error_type"] == "runner_disconnected"
+    assert "crashed twice" in status["error"]
+    result = acme.get(submitted["response_url"])
+    assert result.status_code == 503
+    assert result.headers["x-fal-error-type"] == "runner_disconnected"
+    record = _record(container, submitted["request_id"])
+    assert (record.attempts, record.runner_crashes) == (2, 2)
+    # The next request finds a runner again.
+    assert acme.result(acme.queued(DEBUG, {"payload": 1})).json() == {"payload": 1, "attempt": 1}
 
 
 def test_max_queue_length_answers_429(acme: Caller, bob: Caller, gate: Gate) -> None:

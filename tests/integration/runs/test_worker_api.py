@@ -1,5 +1,7 @@
 """The worker API (``/worker/v1``) driven by hand, as a remote worker would, on both
-databases: leases are checked per worker and attempt, files are stored for the owner."""
+databases: leases are checked per worker and attempt, files are stored for the owner.
+Who may call it at all (WORKER keys only, fenced per key, bound to apps) is in
+test_worker_credentials.py."""
 
 from __future__ import annotations
 
@@ -11,8 +13,7 @@ from fastapi.testclient import TestClient
 
 from impasto.config import Settings
 from impasto.container import Container
-from impasto.models import KeyScope
-from tests.conftest import auth, make_key
+from tests.conftest import auth, make_key, make_worker_key
 
 WORKER = "/worker/v1"
 
@@ -30,9 +31,11 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
-def claim(client: TestClient, admin: dict[str, str], worker: str) -> list[dict[str, Any]]:
-    body = {"worker_id": worker, "apps": [{"app_id": "impasto/debug", "limit": 5}]}
-    answer = client.post(f"{WORKER}/claim", json=body, headers=admin)
+def claim(
+    client: TestClient, worker_key: dict[str, str], worker: str, app_id: str = "impasto/debug"
+) -> list[dict[str, Any]]:
+    body = {"worker_id": worker, "apps": [{"app_id": app_id, "limit": 5}]}
+    answer = client.post(f"{WORKER}/claim", json=body, headers=worker_key)
     assert answer.status_code == 200, answer.text
     claims: list[dict[str, Any]] = answer.json()["claims"]
     return claims
@@ -41,33 +44,35 @@ def claim(client: TestClient, admin: dict[str, str], worker: str) -> list[dict[s
 def test_a_worker_runs_a_request_through_the_worker_api(
     client: TestClient, container: Container
 ) -> None:
-    admin = auth(make_key(container, "admin", KeyScope.ADMIN))
+    worker = auth(make_worker_key(container))
     user = auth(make_key(container, "alice"))
-    info = client.get(f"{WORKER}/info", headers=admin).json()
+    info = client.get(f"{WORKER}/info", headers=worker).json()
     assert info["lease_seconds"] == container.settings.queue_lease_seconds
-    apps = client.get(f"{WORKER}/apps", params={"worker_id": "w1"}, headers=admin).json()
+    apps = client.get(f"{WORKER}/apps", params={"worker_id": "w1"}, headers=worker).json()
     assert "impasto/debug" in [app["app_id"] for app in apps["apps"]]
 
     submitted = client.post("/queue/impasto/debug", json={"payload": 1}, headers=user).json()
-    assert claim(client, admin, "w1") == [
+    assert claim(client, worker, "w1") == [
         {
             **claim_fields(submitted["request_id"]),
             "payload": {"payload": 1},
             "base_url": "http://testserver",
         }
     ]
-    assert claim(client, admin, "w2") == []  # held by w1
+    assert claim(client, worker, "w2") == []  # held by w1
 
     rid = submitted["request_id"]
     beat = client.post(
-        f"{WORKER}/heartbeat", json={"worker_id": "w1", "request_ids": [rid, "gone"]}, headers=admin
+        f"{WORKER}/heartbeat",
+        json={"worker_id": "w1", "request_ids": [rid, "gone"]},
+        headers=worker,
     ).json()
     assert beat == {"cancel": [], "lost": ["gone"]}
     events = {"worker_id": "w1", "attempt": 1, "events": [{"kind": "log", "data": log("hi")}]}
-    reported = client.post(f"{WORKER}/requests/{rid}/events", json=events, headers=admin)
+    reported = client.post(f"{WORKER}/requests/{rid}/events", json=events, headers=worker)
     assert reported.json() == {"accepted": True}
     stolen = client.post(
-        f"{WORKER}/requests/{rid}/events", json={**events, "worker_id": "w2"}, headers=admin
+        f"{WORKER}/requests/{rid}/events", json={**events, "worker_id": "w2"}, headers=worker
     )
     assert stolen.json() == {"accepted": False}
 
@@ -75,7 +80,7 @@ def test_a_worker_runs_a_request_through_the_worker_api(
         f"{WORKER}/requests/{rid}/files",
         params={"worker_id": "w1", "attempt": "1", "file_name": "out.txt"},
         content=b"output bytes",
-        headers={**admin, "content-type": "text/plain"},
+        headers={**worker, "content-type": "text/plain"},
     )
     assert stored.status_code == 200, stored.text
     url = stored.json()["url"]
@@ -85,39 +90,39 @@ def test_a_worker_runs_a_request_through_the_worker_api(
     result = {"status_code": 200, "body": {"file": url}, "inference_time": 0.5}
     finish = {"worker_id": "w1", "attempt": 1, "result": result}
     wrong_attempt = client.post(
-        f"{WORKER}/requests/{rid}/finish", json={**finish, "attempt": 2}, headers=admin
+        f"{WORKER}/requests/{rid}/finish", json={**finish, "attempt": 2}, headers=worker
     )
     assert wrong_attempt.json() == {"accepted": False}
-    assert client.post(f"{WORKER}/requests/{rid}/finish", json=finish, headers=admin).json() == {
+    assert client.post(f"{WORKER}/requests/{rid}/finish", json=finish, headers=worker).json() == {
         "accepted": True
     }
     assert client.get(submitted["response_url"], headers=user).json() == {"file": url}
     status = client.get(f"{submitted['status_url']}?logs=1", headers=user).json()
     assert [line["message"] for line in status["logs"]] == ["hi"]
-    late = client.post(f"{WORKER}/requests/{rid}/finish", json=finish, headers=admin)
+    late = client.post(f"{WORKER}/requests/{rid}/finish", json=finish, headers=worker)
     assert late.json() == {"accepted": False}  # exactly one result
 
 
 def test_released_requests_run_again_with_the_next_attempt(
     client: TestClient, container: Container
 ) -> None:
-    admin = auth(make_key(container, "admin", KeyScope.ADMIN))
+    worker = auth(make_worker_key(container))
     user = auth(make_key(container, "alice"))
     client.post("/queue/impasto/debug", json={}, headers=user)
-    [first] = claim(client, admin, "w1")
+    [first] = claim(client, worker, "w1")
     failure = {"status_code": 503, "body": {"detail": "Runner disconnected"}}
     released = client.post(
         f"{WORKER}/requests/{first['request_id']}/release",
         json={"worker_id": "w1", "attempt": 1, "result": failure},
-        headers=admin,
+        headers=worker,
     )
     assert released.json() == {"accepted": True}
-    [second] = claim(client, admin, "w2")
+    [second] = claim(client, worker, "w2")
     assert (second["request_id"], second["attempt"]) == (first["request_id"], 2)
     loaded = {"worker_id": "w2", "app_id": "impasto/debug", "loaded": True}
-    assert client.post(f"{WORKER}/loaded", json=loaded, headers=admin).status_code == 200
+    assert client.post(f"{WORKER}/loaded", json=loaded, headers=worker).status_code == 200
     unknown = client.post(
-        f"{WORKER}/loaded", json={**loaded, "app_id": "nobody/none"}, headers=admin
+        f"{WORKER}/loaded", json={**loaded, "app_id": "nobody/none"}, headers=worker
     )
     assert unknown.status_code == 404
     assert "detail" in unknown.json()
@@ -137,8 +142,8 @@ def test_released_requests_run_again_with_the_next_attempt(
 def test_bad_input_is_a_422_in_the_run_format(
     client: TestClient, container: Container, path: str, body: dict[str, Any]
 ) -> None:
-    admin = auth(make_key(container, "admin", KeyScope.ADMIN))
-    answer = client.post(f"{WORKER}{path}", json=body, headers=admin)
+    worker = auth(make_worker_key(container))
+    answer = client.post(f"{WORKER}{path}", json=body, headers=worker)
     assert answer.status_code == 422
     assert isinstance(answer.json()["detail"], list)
 

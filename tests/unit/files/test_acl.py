@@ -47,3 +47,25 @@ def test_lifecycle_header() -> None:
 def test_bad_lifecycle_headers(header: str) -> None:
     with pytest.raises(InvalidRequest):
         parse_lifecycle(header)
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("[" * 5000, "nested too deeply"),
+        ('{"initial_acl": ' * 300 + "1" + "}" * 300, "nested too deeply"),
+        ('{"initial_acl": {"rules": [{"user": [1]}]}}', "nested too deeply"),
+        ('{"expiration_duration_seconds": NaN}', "NaN is not valid JSON"),
+        ('{"expiration_duration_seconds": -Infinity}', "-Infinity is not valid JSON"),
+        ('{"expiration_duration_seconds": 1' + "0" * 5000 + "}", "must be a JSON object"),
+        ("[" * 9000, "too long"),
+    ],
+)
+def test_hostile_lifecycle_json_is_a_clear_400(header: str, message: str) -> None:
+    with pytest.raises(InvalidRequest, match=message):
+        parse_lifecycle(header)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    header = '{"initial_acl": {"rules": [{"user": "[[[{{\\"[[", "decision": "allow"}]}}'
+    assert parse_lifecycle(header).acl == Acl(Decision.ALLOW, (('[[[{{"[[', Decision.ALLOW),))

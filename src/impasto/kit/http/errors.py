@@ -9,13 +9,22 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from impasto.kit.errors import AppError, RequestValidationFailed, error_for_status
+from impasto.kit.diskspace import OUT_OF_SPACE, is_disk_full
+from impasto.kit.errors import (
+    AppError,
+    InsufficientStorage,
+    RequestValidationFailed,
+    error_for_status,
+)
 from impasto.kit.http.surfaces import Surface, surface_for
+from impasto.kit.logging import get_logger
 
 REQUEST_ID_HEADER = "x-fal-request-id"
 ERROR_TYPE_HEADER = "X-Fal-Error-Type"
+_log = get_logger("impasto.http")
 
 
 def render_error(path: str, error: AppError, request_id: str | None) -> JSONResponse:
@@ -50,6 +59,9 @@ def validation_error(errors: Sequence[Any]) -> RequestValidationFailed:
     detail: list[dict[str, Any]] = []
     for raw in errors:
         item = {k: raw[k] for k in ("loc", "msg", "type", "input", "ctx", "url") if k in raw}
+        if item.get("type") == "json_invalid" and isinstance(item.get("ctx"), dict):
+            # FastAPI says only "JSON decode error"; the parser's reason is what helps.
+            item["msg"] = f"{item.get('msg', 'JSON decode error')}: {item['ctx'].get('error')}"
         detail.append(jsonable_encoder(item, custom_encoder={Exception: str, bytes: _bytes}))
     summary = "; ".join(
         f"{'.'.join(str(part) for part in item.get('loc', ()))}: {item.get('msg', 'invalid')}"
@@ -81,7 +93,18 @@ def install_error_handlers(app: FastAPI) -> None:
         error.headers.update(exc.headers or {})
         return render_error(request.url.path, error, _request_id(request))
 
+    async def on_disk_full(request: Request, exc: Exception) -> JSONResponse:
+        # A full disk anywhere (a file write, SQLite's SQLITE_FULL, PostgreSQL's 53100) is
+        # the server's passing condition: 507 with a retry hint, not an opaque 500.
+        if not is_disk_full(exc):
+            raise exc  # the last-resort handler in middleware.py answers 500
+        _log.error("disk full", path=request.url.path, error=str(exc)[:300])
+        error = InsufficientStorage(OUT_OF_SPACE)
+        return render_error(request.url.path, error, _request_id(request))
+
     app.add_exception_handler(AppError, on_app_error)
+    app.add_exception_handler(OSError, on_disk_full)
+    app.add_exception_handler(DBAPIError, on_disk_full)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
 

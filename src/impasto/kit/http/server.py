@@ -1,0 +1,89 @@
+"""uvicorn as ``impasto serve`` runs it: limited connections, under the open-file limit."""
+
+from __future__ import annotations
+
+import math
+import resource
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from impasto.config import Settings
+from impasto.kit.http.connections import ConnectionLimits, limited_protocol
+from impasto.kit.logging import get_logger
+
+log = get_logger("impasto.serve")
+
+LISTEN_BACKLOG = 2048
+# Descriptors the process needs besides its connections: database, files being read or
+# written, runner pipes, logs.
+FD_HEADROOM = 512
+
+
+def server_config(
+    app: ASGIApp,
+    settings: Settings,
+    *,
+    max_connections: int | None = None,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+) -> uvicorn.Config:
+    """The uvicorn configuration for ``app``; ``max_connections`` overrides the setting."""
+    limits = ConnectionLimits(
+        max_header_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
+        header_timeout=settings.header_timeout_seconds,
+        body_timeout=settings.body_timeout_seconds,
+        max_connections=max_connections or settings.max_connections,
+    )
+    return uvicorn.Config(
+        app,
+        http=limited_protocol(limits),
+        timeout_keep_alive=settings.keep_alive_timeout_seconds,
+        backlog=LISTEN_BACKLOG,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
+
+
+def raise_open_file_limit() -> int:
+    """Raise this process's soft RLIMIT_NOFILE to its hard limit; returns the soft limit.
+
+    Many systems start processes at a soft limit of 1024 while allowing far more; a server
+    that hits it can no longer accept a connection, open a file or answer ``/health``.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    # An unlimited hard limit cannot be a soft one on every kernel; a million is plenty.
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft == resource.RLIM_INFINITY or target <= soft:
+        return soft if soft != resource.RLIM_INFINITY else 1 << 20
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (OSError, ValueError) as exc:
+        log.warning("could not raise the open-file limit", soft=soft, hard=hard, error=str(exc))
+        return soft
+    return target
+
+
+def connection_cap(wanted: int, open_files: int) -> int:
+    """``wanted``, lowered if need be so that connections never exhaust ``open_files``.
+
+    Besides the connections being served, a burst of up to the listen backlog can be
+    accepted before the server refuses them, and the process keeps ``FD_HEADROOM`` for
+    itself.
+    """
+    room = open_files - LISTEN_BACKLOG - FD_HEADROOM
+    if wanted <= room:
+        return wanted
+    cap = max(room, math.ceil(open_files / 4))
+    log.warning(
+        "max_connections lowered to fit the open-file limit; raise `ulimit -n` to serve more",
+        wanted=wanted,
+        cap=cap,
+        open_file_limit=open_files,
+    )
+    return cap
