@@ -39,7 +39,7 @@ from sqlalchemy import func, insert, select, text
 
 from bench.catalog.load import create_key
 from bench.catalog.servers import dedicated_memory, impasto_serve, postgres
-from impasto.assets.keyword import search_text
+from impasto.assets.search.keyword import search_text
 from impasto.kit.db import Database
 from impasto.kit.db.migrate import upgrade
 from impasto.models import Account, Asset, AssetEmbedding

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from impasto.assets.browse import SEARCH_DEPTHS
+from impasto.assets.search.browse import SEARCH_DEPTHS
 from impasto.config import Settings
 from impasto.vectors import ExactIndex, Hit, TieredIndex
 from impasto.vectors.hnsw import HnswParams

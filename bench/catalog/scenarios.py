@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 
 from impasto.catalog.repository import CatalogRepository
-from impasto.catalog.search import SearchQuery
-from impasto.catalog.tokens import query_terms
+from impasto.catalog.search.query import SearchQuery
 from impasto.kit.db import Database
+from impasto.kit.search_text import query_terms
 
 PAGE = 50
 ONE_WORD = ["flux", "whisper", "portrait", "video", "lipsync", "image"]

@@ -30,10 +30,10 @@ from impasto.kit.db.migrate import upgrade
 from impasto.runners import RunnerHandle, RunnerSpec
 from impasto.runners.local import LocalRunner
 from impasto.runners.request_run import RunRequest
-from impasto.runs.completion import Result
-from impasto.runs.leases import LeaseService
-from impasto.runs.options import SubmitOptions
-from impasto.runs.service import Caller, RunService
+from impasto.runs.queue.completion import Result
+from impasto.runs.queue.leases import LeaseService
+from impasto.runs.queue.options import SubmitOptions
+from impasto.runs.queue.service import Caller, RunService
 from impasto.runs.tasks import deploy_configured_apps
 
 APP = "impasto/debug"

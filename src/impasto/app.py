@@ -11,15 +11,15 @@ from fastapi import FastAPI
 from impasto import __version__
 from impasto.assets.endpoints import router as assets_router
 from impasto.assets.tasks import build_indexer, indexing, loading_vectors
-from impasto.catalog.admin_endpoints import router as catalog_admin_router
+from impasto.catalog.admin.endpoints import router as catalog_admin_router
 from impasto.catalog.endpoints import router as catalog_router
 from impasto.config import Settings
 from impasto.container import Container, build_container
-from impasto.files.cdn_endpoints import router as files_cdn_router
-from impasto.files.platform_endpoints import router as files_platform_router
-from impasto.files.rest_endpoints import router as files_rest_router
-from impasto.files.storage_endpoints import router as files_storage_router
+from impasto.files.cdn.endpoints import router as files_cdn_router
+from impasto.files.endpoints import router as files_storage_router
+from impasto.files.project.endpoints import router as files_platform_router
 from impasto.files.tasks import sweeping
+from impasto.files.uploads.endpoints import router as files_rest_router
 from impasto.keys.endpoints import router as keys_router
 from impasto.kit.http.bodies import install_body_limits
 from impasto.kit.http.docs import install_docs
@@ -27,15 +27,15 @@ from impasto.kit.http.errors import install_error_handlers
 from impasto.kit.http.middleware import RequestContextMiddleware
 from impasto.kit.http.openapi import platform_openapi
 from impasto.platform.endpoints import router as platform_router
-from impasto.runs.queue_endpoints import router as queue_router
-from impasto.runs.records_endpoints import queue_router as app_queue_router
-from impasto.runs.records_endpoints import router as records_router
-from impasto.runs.run_endpoints import router as run_router
+from impasto.runs.queue.endpoints import router as queue_router
+from impasto.runs.records.endpoints import queue_router as app_queue_router
+from impasto.runs.records.endpoints import router as records_router
+from impasto.runs.sync.endpoints import router as run_router
+from impasto.runs.sync.websockets import router as ws_router
 from impasto.runs.tasks import deploying, reaping
-from impasto.runs.worker_endpoints import router as worker_router
-from impasto.runs.ws_endpoints import router as ws_router
-from impasto.scenario.asset_endpoints import router as scenario_assets_router
-from impasto.scenario.endpoints import router as scenario_router
+from impasto.runs.workers.endpoints import router as worker_router
+from impasto.scenario.assets.endpoints import router as scenario_assets_router
+from impasto.scenario.models.endpoints import router as scenario_router
 from impasto.webhooks.endpoints import router as webhooks_router
 from impasto.webhooks.tasks import delivering
 from impasto.workers.embedded import embedded_worker

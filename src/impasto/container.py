@@ -6,23 +6,23 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
 
-from impasto.assets.ann import AssetVectors
-from impasto.assets.ingest import upload_hook
+from impasto.assets.ingest.uploads import upload_hook
+from impasto.assets.search.ann import AssetVectors
 from impasto.config import Settings
 from impasto.embedders.base import Embedder
 from impasto.embedders.registry import registry_from_settings
 from impasto.files.core import FileLimits, FilesCore
-from impasto.files.fetch import UrlFetcher
 from impasto.files.local_urls import LocalFileOpener, own_origins
 from impasto.files.signing import Signer, load_secret
 from impasto.kit.clock import Clock, SystemClock
 from impasto.kit.db import Database
+from impasto.kit.egress.fetch import UrlFetcher
 from impasto.kit.http.metrics import HttpMetrics
 from impasto.kit.ids import IdGenerator, UUIDv7Generator
 from impasto.kit.ratelimit import RateLimiter
-from impasto.runs.hooks import count_popularity, index_assets, send_webhook
-from impasto.runs.notifier import LocalNotifier
-from impasto.runs.service import QueuePolicy, RunDeps
+from impasto.runs.queue.hooks import count_popularity, index_assets, send_webhook
+from impasto.runs.queue.notifier import LocalNotifier
+from impasto.runs.queue.service import QueuePolicy, RunDeps
 from impasto.storage import ObjectStore
 from impasto.storage.factory import build_object_store
 from impasto.vectors.base import VectorIndex
@@ -46,8 +46,8 @@ class Container:
     webhooks: Webhooks
     runs: RunDeps
     registry: CollectorRegistry = field(repr=False)
-    # Embedders the asset library indexes with and searches through (assets/vectors.py),
-    # and one vector index per embedder's space (assets/ann.py), filled after start.
+    # Embedders the asset library indexes with and searches through (assets/search/exact.py),
+    # and one vector index per embedder's space (assets/search/ann.py), filled after start.
     asset_embedders: list[Embedder] = field(default_factory=list)
     asset_vectors: list[AssetVectors] = field(default_factory=list)
 

@@ -1,5 +1,5 @@
 """fal's Assets operations under ``/v1/assets``: browse and search, get, lineage, uploads,
-favorites and tags. Collections and characters live in ``collection_endpoints.py``."""
+favorites and tags. Collections and characters live in ``collections/endpoints.py``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Annotated
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
-from impasto.assets.browse_http import BrowseParams, run_browse
-from impasto.assets.collection_endpoints import router as collections_router
-from impasto.assets.http import answer, base, storable_params
+from impasto.assets.collections.endpoints import router as collections_router
+from impasto.assets.deps import answer, base, storable_params
 from impasto.assets.lineage import lineage
 from impasto.assets.schemas import (
     AssetEnvelope,
@@ -28,9 +27,10 @@ from impasto.assets.schemas import (
     TargetBody,
     UploadBody,
 )
+from impasto.assets.search.params import BrowseParams, run_browse
 from impasto.assets.service import AssetService, Target
 from impasto.deps import ContainerDep, ReadSession, WriteSession
-from impasto.files.http import own_bases
+from impasto.files.cdn.responses import own_bases
 from impasto.files.service import FileService
 from impasto.keys.auth import ApiPrincipal
 from impasto.kit.http.bodies import BoundedRoute

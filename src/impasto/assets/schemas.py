@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
 
-from impasto.assets.browse import MAX_COUNT
+from impasto.assets.search.browse import MAX_COUNT
 from impasto.kit.fields import JsonObject, NotBlankText, Text, storable
 
 MediaType = Literal["image", "video", "audio", "3d"]

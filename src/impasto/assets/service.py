@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from impasto.assets import browse
-from impasto.assets.ingest import AssetIngest, NewAsset
-from impasto.assets.keyword import search_text
-from impasto.assets.legs import SearchInput, SearchLeg
-from impasto.assets.media import media_type_for
+from impasto.assets.indexing.media import media_type_for
+from impasto.assets.ingest.uploads import AssetIngest, NewAsset
 from impasto.assets.repository import AssetRepository
+from impasto.assets.search import browse
+from impasto.assets.search.keyword import search_text
+from impasto.assets.search.legs import SearchInput, SearchLeg
 from impasto.assets.views import AssetView, TagView, asset_views
 from impasto.files.core import FileView
 from impasto.kit.clock import Clock

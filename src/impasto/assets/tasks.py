@@ -8,8 +8,8 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from impasto.assets.ann import AssetVectors
-from impasto.assets.indexing import AssetIndexer
+from impasto.assets.indexing.service import AssetIndexer
+from impasto.assets.search.ann import AssetVectors
 from impasto.container import Container
 from impasto.kit.background import in_background
 from impasto.kit.logging import get_logger

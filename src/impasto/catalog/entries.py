@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from impasto.catalog.spec import EntryFields, EntrySpec, owner_of
-from impasto.catalog.tokens import padded
+from impasto.kit.search_text import padded
 from impasto.models import CatalogEntry
 
 # Columns an operator may set, with the value a new entry gets when the spec leaves it out.

@@ -9,10 +9,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, Select, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from impasto.catalog import walk
 from impasto.catalog.cards import ModelCard, card, cards_statement
-from impasto.catalog.keyset import order_by, sort_after
-from impasto.catalog.search import SearchQuery, low_field_ceiling, ranked_ids, term_params
+from impasto.catalog.search import walk
+from impasto.catalog.search.query import (
+    SearchQuery,
+    low_field_ceiling,
+    ranked_ids,
+    term_params,
+)
+from impasto.kit.db.keyset import order_by, sort_after
 from impasto.models import (
     Account,
     CatalogBlacklist,

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from impasto.catalog import cursor as cursors
 from impasto.catalog.cards import ModelCard
 from impasto.catalog.entries import apply, new_entry
-from impasto.catalog.listing import BrowseQuery, conditions, sort_keys
 from impasto.catalog.repository import CatalogRepository
-from impasto.catalog.search import SearchQuery
+from impasto.catalog.search.listing import BrowseQuery, conditions, sort_keys
+from impasto.catalog.search.query import SearchQuery
 from impasto.catalog.spec import (
     CATEGORY_PATTERN,
     EntryFields,
@@ -27,9 +27,9 @@ from impasto.catalog.spec import (
     is_endpoint_id,
     owner_of,
 )
-from impasto.catalog.tokens import query_terms
 from impasto.kit.clock import Clock
 from impasto.kit.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
+from impasto.kit.search_text import query_terms
 from impasto.models import CatalogBlacklist, CatalogEntry, CatalogFavorite
 
 MAX_IDS = 50

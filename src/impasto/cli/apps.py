@@ -14,7 +14,7 @@ import typer
 from impasto.cli.common import DataDirOption, fail, load_settings, migrated_database
 from impasto.kit.clock import SystemClock
 from impasto.kit.errors import AppError
-from impasto.runs.apps import AppRegistry, endpoint_ids_of
+from impasto.runs.deployments import DeploymentService, endpoint_ids_of
 
 app = typer.Typer(help="Deploy, list and remove apps.", no_args_is_help=True)
 
@@ -31,7 +31,7 @@ def add(
         fail("give the app as module:Class", code=2)
     settings = load_settings(data_dir=data_dir)
     with migrated_database(settings) as database, database.session(write=True) as session:
-        registry = AppRegistry(session, SystemClock(), operator=settings.bootstrap_owner)
+        registry = DeploymentService(session, SystemClock(), operator=settings.bootstrap_owner)
         try:
             deployed = registry.add(import_path, owner=owner or settings.bootstrap_owner, name=name)
         except (AppError, ValueError) as exc:
@@ -45,7 +45,7 @@ def list_apps(data_dir: DataDirOption = None) -> None:
     """Deployed apps, one a line: app id, import path, endpoints."""
     settings = load_settings(data_dir=data_dir)
     with migrated_database(settings) as database, database.session(write=False) as session:
-        registry = AppRegistry(session, SystemClock(), operator=settings.bootstrap_owner)
+        registry = DeploymentService(session, SystemClock(), operator=settings.bootstrap_owner)
         rows = [(item.app_id, item.import_path, endpoint_ids_of(item)) for item in registry.list()]
     if not rows:
         typer.echo("No apps deployed.")
@@ -61,7 +61,7 @@ def remove(
     """Remove an app and its catalog entries."""
     settings = load_settings(data_dir=data_dir)
     with migrated_database(settings) as database, database.session(write=True) as session:
-        registry = AppRegistry(session, SystemClock(), operator=settings.bootstrap_owner)
+        registry = DeploymentService(session, SystemClock(), operator=settings.bootstrap_owner)
         try:
             registry.remove(app_id)
         except AppError as exc:

@@ -15,9 +15,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from impasto.config import Settings
 from impasto.files.core import FilesCore
-from impasto.files.fetch import FetchedBody
 from impasto.files.service import FileService
 from impasto.files.urls import FileUrl, parse_file_url, same_origin
+from impasto.kit.egress.fetch import FetchedBody
 
 
 def own_origins(settings: Settings) -> list[str]:

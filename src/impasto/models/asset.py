@@ -66,7 +66,7 @@ class Asset(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Normalised " tok tok " text of title, prompt, file name and tag names: what the
-    # keyword leg indexes and scores (catalog/tokens.py).
+    # keyword leg indexes and scores (kit/search_text.py).
     search_text: Mapped[str] = mapped_column(Text)
 
 

@@ -14,9 +14,9 @@ from impasto.kit.background import in_background
 from impasto.kit.db import Database
 from impasto.kit.logging import get_logger
 from impasto.kit.threads import in_session
-from impasto.runs.apps import AppRegistry
-from impasto.runs.leases import LeaseService
-from impasto.runs.service import RunDeps
+from impasto.runs.deployments import DeploymentService
+from impasto.runs.queue.leases import LeaseService
+from impasto.runs.queue.service import RunDeps
 
 logger = get_logger("impasto.runs")
 
@@ -31,7 +31,7 @@ def deploy_configured_apps(settings: Settings, database: Database, deps: RunDeps
         wanted.append((*parse_app_setting(item, settings.bootstrap_owner), {}))
     for owner, import_path, name, env in wanted:
         with database.session(write=True) as session:
-            registry = AppRegistry(session, deps.clock, operator=deps.operator)
+            registry = DeploymentService(session, deps.clock, operator=deps.operator)
             app = registry.add(import_path, owner=owner, name=name, env=env)
             logger.info("app_deployed", app=app.app_id, import_path=import_path)
 

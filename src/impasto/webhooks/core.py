@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry, Counter
 
 from impasto.config import Settings
-from impasto.files.addresses import AddressPolicy
 from impasto.kit.clock import Clock
 from impasto.kit.db import Database
+from impasto.kit.egress.addresses import AddressPolicy
 from impasto.kit.ids import IdGenerator
 from impasto.webhooks.backoff import RetryPolicy
 from impasto.webhooks.outbox import WebhookOutbox

@@ -16,9 +16,9 @@ import httpcore
 import httpx
 
 from impasto import __version__
-from impasto.files.addresses import AddressPolicy, Resolver, SystemResolver
-from impasto.files.fetch import FetchFailed, FetchRefused, _VettingBackend
 from impasto.kit.clock import Clock
+from impasto.kit.egress.addresses import AddressPolicy, Resolver, SystemResolver
+from impasto.kit.egress.fetch import FetchFailed, FetchRefused, _VettingBackend
 from impasto.webhooks.records import AttemptResult, ClaimedDelivery
 from impasto.webhooks.signing import signature_headers
 from impasto.webhooks.signing_keys import SigningKeys

@@ -12,7 +12,7 @@ import socket
 
 import httpx
 
-from impasto.files.addresses import AddressPolicy, IPAddress, parse_ip
+from impasto.kit.egress.addresses import AddressPolicy, IPAddress, parse_ip
 from impasto.kit.errors import InvalidRequest
 
 MAX_WEBHOOK_URL_LENGTH = 2048

@@ -29,8 +29,8 @@ from impasto.runners.errors import (
 from impasto.runners.events import LogEvent, Outcome, PartialEvent, ProgressEvent
 from impasto.runners.request_run import RunRequest
 from impasto.runners.spool import SpooledFile, replace_refs
-from impasto.runs.completion import Result, platform_failure
-from impasto.runs.leases import Claim
+from impasto.runs.queue.completion import Result, platform_failure
+from impasto.runs.queue.leases import Claim
 from impasto.workers.link import AppSpec, WorkerLink
 from impasto.workers.pool import AppPool
 

@@ -22,14 +22,14 @@ from typing import Any
 
 import httpx
 
-from impasto.files.fetch import UrlFetcher
 from impasto.files.urls import parse_file_url, same_origin
 from impasto.kit.clock import Clock
+from impasto.kit.egress.fetch import UrlFetcher
 from impasto.kit.logging import get_logger
 from impasto.runners.spool import SpooledFile
-from impasto.runs.completion import Result
-from impasto.runs.leases import Beat, Claim
-from impasto.runs.worker_schemas import result_json
+from impasto.runs.queue.completion import Result
+from impasto.runs.queue.leases import Beat, Claim
+from impasto.runs.workers.schemas import result_json
 from impasto.workers.link import AppSpec
 
 logger = get_logger("impasto.workers")

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from impasto.runners.spool import SpooledFile
-from impasto.runs.completion import Result
-from impasto.runs.leases import Beat, Claim
+from impasto.runs.queue.completion import Result
+from impasto.runs.queue.leases import Beat, Claim
 
 
 @dataclass(frozen=True)

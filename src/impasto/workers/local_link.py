@@ -17,18 +17,18 @@ from sqlalchemy.orm import Session
 from impasto.catalog.service import CatalogService
 from impasto.files.acl import parse_lifecycle
 from impasto.files.core import FilesCore
-from impasto.files.fetch import UrlFetcher
 from impasto.files.service import FileService
 from impasto.files.urls import file_url
 from impasto.kit.db import Database
+from impasto.kit.egress.fetch import UrlFetcher
 from impasto.kit.threads import in_session
 from impasto.runners.spool import SpooledFile
-from impasto.runs.apps import AppRegistry, endpoint_ids_of
-from impasto.runs.completion import Result
-from impasto.runs.leases import Beat, Claim, LeaseService
-from impasto.runs.notifier import CANCEL_TOPIC, WORK_TOPIC, Subscription
-from impasto.runs.repository import RunRepository
-from impasto.runs.service import RunDeps
+from impasto.runs.deployments import DeploymentService, endpoint_ids_of
+from impasto.runs.queue.completion import Result
+from impasto.runs.queue.leases import Beat, Claim, LeaseService
+from impasto.runs.queue.notifier import CANCEL_TOPIC, WORK_TOPIC, Subscription
+from impasto.runs.queue.repository import RunRepository
+from impasto.runs.queue.service import RunDeps
 from impasto.workers.link import AppSpec
 
 T = TypeVar("T")
@@ -57,7 +57,7 @@ class LocalLink:
 
     async def apps(self) -> list[AppSpec]:
         def work(session: Session) -> list[AppSpec]:
-            registry = AppRegistry(session, self._deps.clock, operator=self._deps.operator)
+            registry = DeploymentService(session, self._deps.clock, operator=self._deps.operator)
             return [
                 AppSpec(
                     app_id=app.app_id,
@@ -139,7 +139,7 @@ class LocalLink:
 
     async def set_loaded(self, app_id: str, loaded: bool) -> None:
         def work(session: Session) -> None:
-            registry = AppRegistry(session, self._deps.clock, operator=self._deps.operator)
+            registry = DeploymentService(session, self._deps.clock, operator=self._deps.operator)
             app = registry.get(app_id)
             catalog = CatalogService(session, self._deps.clock, operator=self._deps.operator)
             for endpoint_id in endpoint_ids_of(app):

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from impasto.assets import browse
-from impasto.assets.runs import record_run
+from impasto.assets.ingest.runs import record_run
+from impasto.assets.search import browse
 from impasto.container import Container
 from tests.conftest import auth, make_key
 

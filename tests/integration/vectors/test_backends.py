@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from structlog.testing import capture_logs
 
-from impasto.assets.ann import check_buffers
+from impasto.assets.search.ann import check_buffers
 from impasto.kit.db import Database
 from impasto.vectors import ExactIndex, TieredIndex
 from impasto.vectors.base import VectorIndex

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from impasto.config import Settings
 from impasto.container import Container
-from impasto.files.fetch import FetchLimits, UrlFetcher
 from impasto.kit.clock import SystemClock
+from impasto.kit.egress.fetch import FetchLimits, UrlFetcher
 from impasto.models import KeyScope
 from impasto.workers.http_link import HttpLink, WorkerApiError
 from tests.conftest import auth, make_key, make_worker_key

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from impasto.files.addresses import AddressPolicy
+from impasto.kit.egress.addresses import AddressPolicy
 from impasto.kit.errors import InvalidRequest
 from impasto.webhooks.urls import InvalidWebhookUrl, validate_webhook_url
 

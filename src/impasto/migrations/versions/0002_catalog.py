@@ -150,7 +150,7 @@ def upgrade() -> None:
 def _create_search_index() -> None:
     if op.get_bind().dialect.name == "postgresql":
         # Token-prefix search over the normalised columns; 'simple' keeps every token as is.
-        # Keep the expression in step with catalog/search.py, which repeats it.
+        # Keep the expression in step with catalog/search/query.py, which repeats it.
         op.execute(
             "CREATE INDEX catalog_fts_gin ON catalog_entries USING gin (to_tsvector("
             "'simple'::regconfig, search_name || search_id || search_tags || search_category "

@@ -277,7 +277,7 @@ def upgrade() -> None:
 
 def _create_search_index() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        # Token-prefix candidates; keep the expression in step with assets/keyword.py.
+        # Token-prefix candidates; keep the expression in step with assets/search/keyword.py.
         op.execute(
             "CREATE INDEX assets_fts_gin ON assets "
             "USING gin (to_tsvector('simple'::regconfig, search_text))"

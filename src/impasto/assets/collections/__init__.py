@@ -1,0 +1,1 @@
+"""Asset collections (manual and smart) and characters."""

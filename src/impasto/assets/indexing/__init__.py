@@ -1,0 +1,1 @@
+"""The background indexer: sizes, thumbnails, posters and embeddings, off the request path."""

@@ -1,0 +1,1 @@
+"""Where assets come from: uploads and the inputs and outputs of runs."""

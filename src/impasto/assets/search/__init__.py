@@ -1,0 +1,1 @@
+"""Asset search: the browse scope, the keyword and vector legs, and their fusion."""

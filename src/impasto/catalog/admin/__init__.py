@@ -1,0 +1,1 @@
+"""Catalog administration: entries and prices managed over HTTP."""

@@ -1,0 +1,1 @@
+"""The catalog's ranked search and browse listings."""

@@ -1,0 +1,1 @@
+"""fal's CDN surface: uploads to ``/files/upload`` and serving ``/files/b/...``."""

@@ -1,0 +1,1 @@
+"""Uploads: storage tokens, two-step and multipart uploads, streamed bodies."""

@@ -1,0 +1,1 @@
+"""Outbound HTTP on a user's behalf: which addresses may be reached, and the fetcher."""

@@ -1,0 +1,129 @@
+"""Deployed apps: which class serves ``owner/name``, and where a called path lands.
+
+Adding an app imports its class here (never runs ``setup()``), stores the manifest and
+registers every endpoint in the catalog with its real input and output schemas, so that
+``GET /v1/models`` and the queue agree on what exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from impasto.catalog.repository import CatalogRepository
+from impasto.catalog.service import CatalogService
+from impasto.kit.clock import Clock
+from impasto.kit.errors import InvalidRequest, NotFound
+from impasto.models import DeployedApp
+from impasto.runs.queue.repository import RunRepository
+from impasto.sdk.introspect import AppManifest, EndpointInfo, describe, load_app
+from impasto.sdk.naming import validate_app_name
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a request goes: the app, the endpoint path inside it, and its schemas."""
+
+    app: DeployedApp
+    endpoint: EndpointInfo
+
+    @property
+    def endpoint_id(self) -> str:
+        return self.endpoint.endpoint_id(self.app.owner, self.app.name)
+
+
+class DeploymentService:
+    def __init__(self, session: Session, clock: Clock, *, operator: str) -> None:
+        self._repo = RunRepository(session)
+        self._session = session
+        self._clock = clock
+        self._operator = operator
+
+    def add(
+        self,
+        import_path: str,
+        *,
+        owner: str,
+        name: str | None = None,
+        env: Mapping[str, str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> DeployedApp:
+        """Deploy (or redeploy) an app class under ``owner``; idempotent."""
+        try:
+            manifest = describe(load_app(import_path))
+        except Exception as exc:  # an app's import may fail in any way
+            raise InvalidRequest(f"cannot load app {import_path!r}: {exc}") from exc
+        name = validate_app_name(name or manifest.name)
+        app_id = f"{owner}/{name}"
+        now = self._clock.now()
+        CatalogRepository(self._session).ensure_account(owner, now)
+        app = self._repo.app(app_id)
+        if app is None:
+            app = DeployedApp(app_id=app_id, owner=owner, name=name, created_at=now)
+        app.import_path = import_path
+        app.manifest = manifest.to_json()
+        app.env = dict(env or {})
+        app.updated_at = now
+        self._repo.save_app(app)
+        catalog = CatalogService(self._session, self._clock, operator=self._operator)
+        for info in manifest.endpoints:
+            catalog.register_endpoint(
+                info.endpoint_id(owner, name),
+                info.input_schema,
+                info.output_schema,
+                **_endpoint_metadata(manifest, info, metadata or {}),
+            )
+        return app
+
+    def remove(self, app_id: str) -> None:
+        app = self._repo.app(app_id)
+        if app is None:
+            raise NotFound(f"app {app_id} not found")
+        catalog = CatalogService(self._session, self._clock, operator=self._operator)
+        for endpoint_id in endpoint_ids_of(app):
+            catalog.delete(endpoint_id, actor=None)
+        self._repo.delete_app(app)
+
+    def list(self) -> list[DeployedApp]:
+        return self._repo.apps()
+
+    def get(self, app_id: str) -> DeployedApp:
+        app = self._repo.app(app_id)
+        if app is None:
+            raise NotFound(f"app {app_id} not found")
+        return app
+
+    def resolve(self, endpoint_path: str) -> Target:
+        """``owner/app[/path...]`` as called -> the deployed app and endpoint."""
+        parts = [part for part in endpoint_path.split("/") if part]
+        if len(parts) < 2:
+            raise NotFound(f"Application {endpoint_path!r} not found")
+        app = self._repo.app(f"{parts[0]}/{parts[1]}")
+        if app is None:
+            raise NotFound(f"Application {parts[0]}/{parts[1]} not found")
+        path = "/" + "/".join(parts[2:])
+        for info in manifest_of(app).endpoints:
+            if info.path == path:
+                return Target(app=app, endpoint=info)
+        raise NotFound(f"Path {path} not found")
+
+
+def manifest_of(app: DeployedApp) -> AppManifest:
+    return AppManifest.from_json(app.manifest)
+
+
+def endpoint_ids_of(app: DeployedApp) -> list[str]:
+    """Under the deployed name, which may differ from the class's (``--name``)."""
+    return [info.endpoint_id(app.owner, app.name) for info in manifest_of(app).endpoints]
+
+
+def _endpoint_metadata(
+    manifest: AppManifest, info: EndpointInfo, given: Mapping[str, Any]
+) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"privacy": "public"}
+    metadata.update(given)
+    metadata.setdefault("display_name", manifest.name if info.path == "/" else info.name)
+    return metadata

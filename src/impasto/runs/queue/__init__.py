@@ -1,0 +1,1 @@
+"""The queue: submit, claim under a lease, finish, and fal's ``/queue`` surface on top."""

@@ -1,0 +1,1 @@
+"""Request records on the Platform API: history, search, payload deletion, app queues."""

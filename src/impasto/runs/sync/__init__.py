@@ -1,0 +1,1 @@
+"""Synchronous calls: ``/run`` (and its SSE stream), HTTP-over-WebSocket and realtime."""

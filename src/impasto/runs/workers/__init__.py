@@ -1,0 +1,1 @@
+"""The platform's side of remote workers: the ``/worker/v1`` API."""

@@ -1,0 +1,1 @@
+"""Scenario's ``/scenario/v1/assets`` and asset search over the asset library."""

@@ -1,0 +1,1 @@
+"""Scenario's ``/scenario/v1/models`` over the model catalog."""
