@@ -11,8 +11,9 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -111,19 +112,44 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     admin.dispose()
 
 
+# What a test's server runs with unless the test says otherwise.
+TEST_SETTINGS: dict[str, Any] = {
+    "rate_limit_per_second": 1000,
+    "rate_limit_burst": 1000,
+    # Domains other than runs see an empty catalog and no runner processes.
+    "builtin_apps": False,
+    "embedded_worker": False,
+    "assets_index_interval_seconds": 0,
+    "embedders": [],  # no model loading unless a test asks for it
+}
+# An override that leaves a setting to ``Settings`` itself (its default, or the env).
+SERVER_DEFAULT: Any = object()
+
+SettingsFactory = Callable[..., Settings]
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        rate_limit_per_second=1000,
-        rate_limit_burst=1000,
-        # Domains other than runs see an empty catalog and no runner processes.
-        builtin_apps=False,
-        embedded_worker=False,
-        assets_index_interval_seconds=0,
-        embedders=[],  # no model loading unless a test asks for it
-    )
+def make_settings(database_url: str, tmp_path: Path) -> SettingsFactory:
+    """Settings on the test's own database and data directory: ``TEST_SETTINGS``, then
+    the test's ``overrides`` (``SERVER_DEFAULT`` drops a test setting)."""
+
+    def make(**overrides: Any) -> Settings:
+        values = {
+            "data_dir": tmp_path / "data",
+            "database_url": database_url,
+            **TEST_SETTINGS,
+            **overrides,
+        }
+        return Settings(
+            **{name: value for name, value in values.items() if value is not SERVER_DEFAULT}
+        )
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: SettingsFactory) -> Settings:
+    return make_settings()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from bench.files.__main__ import start_server
 from impasto.apps.debug import DebugApp
 from impasto.catalog.repository import CatalogRepository
 from impasto.config import Settings
-from impasto.container import build_container
+from impasto.container import build_container, configured_apps
 from impasto.kit.db.migrate import upgrade
 from impasto.runners import RunnerHandle, RunnerSpec
 from impasto.runners.local import LocalRunner
@@ -110,7 +110,7 @@ def raw_ceiling(n: int, database_url: str, data_dir: Path) -> tuple[float, ...]:
     container = build_container(settings)
     try:
         upgrade(container.database)
-        deploy_configured_apps(settings, container.database, container.runs)
+        deploy_configured_apps(configured_apps(settings), container.database, container.runs)
         caller = Caller(owner="bench")
         with container.database.session(write=True) as session:
             CatalogRepository(session).ensure_account("bench", container.clock.now())

@@ -9,24 +9,30 @@ from typing import Any
 from fastapi import FastAPI
 
 from impasto import __version__
+from impasto.assets.deps import ASSET_EMBEDDERS, ASSET_VECTORS, OBJECT_STORE
 from impasto.assets.endpoints import router as assets_router
-from impasto.assets.tasks import build_indexer, indexing, loading_vectors
+from impasto.assets.tasks import indexing, loading_vectors
 from impasto.catalog.admin.endpoints import router as catalog_admin_router
 from impasto.catalog.endpoints import router as catalog_router
 from impasto.config import Settings
-from impasto.container import Container, build_container
+from impasto.container import Container, build_container, build_indexer, configured_apps
+from impasto.deps import CLOCK, CURSORS, DATABASE, IDS, SETTINGS, provide
 from impasto.files.cdn.endpoints import router as files_cdn_router
+from impasto.files.deps import FILES, URL_FETCHER
 from impasto.files.endpoints import router as files_storage_router
 from impasto.files.project.endpoints import router as files_platform_router
 from impasto.files.tasks import sweeping
 from impasto.files.uploads.endpoints import router as files_rest_router
+from impasto.keys.deps import TENANT_LIMITER, WORKER_LIMITER
 from impasto.keys.endpoints import router as keys_router
 from impasto.kit.http.bodies import install_body_limits
 from impasto.kit.http.docs import install_docs
 from impasto.kit.http.errors import install_error_handlers
 from impasto.kit.http.middleware import RequestContextMiddleware
 from impasto.kit.http.openapi import platform_openapi
+from impasto.platform.deps import REGISTRY
 from impasto.platform.endpoints import router as platform_router
+from impasto.runs.queue.deps import RUNS
 from impasto.runs.queue.endpoints import router as queue_router
 from impasto.runs.records.endpoints import queue_router as app_queue_router
 from impasto.runs.records.endpoints import router as records_router
@@ -36,6 +42,7 @@ from impasto.runs.tasks import deploying, reaping
 from impasto.runs.workers.endpoints import router as worker_router
 from impasto.scenario.assets.endpoints import router as scenario_assets_router
 from impasto.scenario.models.endpoints import router as scenario_router
+from impasto.webhooks.deps import WEBHOOKS
 from impasto.webhooks.endpoints import router as webhooks_router
 from impasto.webhooks.tasks import delivering
 from impasto.workers.embedded import embedded_worker
@@ -58,11 +65,18 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         try:
             settings = container.settings
             async with (
-                deploying(settings, container.database, container.runs),
+                deploying(configured_apps(settings), container.database, container.runs),
                 sweeping(container.files, settings.files_sweep_interval_seconds),
                 delivering(container.webhooks, settings.webhook_poll_interval_seconds),
                 reaping(container.database, container.runs, settings.queue_reap_interval_seconds),
-                embedded_worker(container),
+                embedded_worker(
+                    settings,
+                    container.database,
+                    container.runs,
+                    container.files,
+                    container.url_fetcher,
+                    container.runner_metrics,
+                ),
                 loading_vectors(container.asset_vectors),
                 indexing(build_indexer(container), settings.assets_index_interval_seconds),
             ):
@@ -79,7 +93,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.container = container
+    app.state.container = container  # for tests and debugging: endpoints never read it
+    _provide(app, container)
     install_body_limits(app, container.settings.max_json_body_bytes)
     install_error_handlers(app)
     app.add_middleware(
@@ -112,6 +127,25 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     _install_openapi(app)
     install_docs(app, OPENAPI_URL)
     return app
+
+
+def _provide(app: FastAPI, container: Container) -> None:
+    """Fill the slots the endpoints' dependencies read (``deps.py``, each domain's ``deps.py``)."""
+    provide(app, SETTINGS, container.settings)
+    provide(app, DATABASE, container.database)
+    provide(app, CLOCK, container.clock)
+    provide(app, IDS, container.ids)
+    provide(app, CURSORS, container.cursors)
+    provide(app, TENANT_LIMITER, container.rate_limiter)
+    provide(app, WORKER_LIMITER, container.worker_rate_limiter)
+    provide(app, FILES, container.files)
+    provide(app, URL_FETCHER, container.url_fetcher)
+    provide(app, OBJECT_STORE, container.object_store)
+    provide(app, ASSET_EMBEDDERS, container.asset_embedders)
+    provide(app, ASSET_VECTORS, container.asset_vectors)
+    provide(app, RUNS, container.runs)
+    provide(app, WEBHOOKS, container.webhooks)
+    provide(app, REGISTRY, container.registry)
 
 
 def _install_openapi(app: FastAPI) -> None:

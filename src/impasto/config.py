@@ -10,13 +10,9 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from impasto.kit.comma_lists import split_commas
+from impasto.kit.logging import LogFormat
 from impasto.kit.names import validate_owner_name
-
-
-class LogFormat(StrEnum):
-    AUTO = "auto"  # JSON when stderr is not a terminal, coloured text when it is
-    JSON = "json"
-    CONSOLE = "console"
 
 
 class StorageBackend(StrEnum):
@@ -273,13 +269,6 @@ class Settings(BaseSettings):
         "unset: that app is off.",
     )
 
-    @field_validator("embedders", mode="before")
-    @classmethod
-    def _split_embedders(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
     @field_validator("embedders")
     @classmethod
     def _check_embedders(cls, value: list[str]) -> list[str]:
@@ -291,16 +280,15 @@ class Settings(BaseSettings):
 
     @field_validator(
         "apps",
+        "embedders",
         "webhook_ip_ranges",
         "fetch_allowed_networks",
         "webhook_previous_public_keys",
         mode="before",
     )
     @classmethod
-    def _split_ranges(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    def _split_lists(cls, value: object) -> object:
+        return split_commas(value) if isinstance(value, str) else value
 
     @field_validator("webhook_ip_ranges", "fetch_allowed_networks")
     @classmethod

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from impasto.catalog.service import CatalogService, ModelQuery
+from impasto.cli.common import process_cursors
 from impasto.kit.clock import SystemClock
 from impasto.kit.db import Database
 
@@ -53,7 +54,7 @@ def _models(data_dir: Path, viewer: str | None = None) -> dict[str, object]:
     try:
         with database.session(write=False) as session:
             service = CatalogService(session, SystemClock(), operator="admin")
-            page = service.find_models(ModelQuery(viewer=viewer))
+            page = service.find_models(ModelQuery(viewer=viewer), process_cursors())
             entries = service.entries([card.endpoint_id for card in page.models])
             return {entry.endpoint_id: entry.price_unit_price for entry in entries}
     finally:

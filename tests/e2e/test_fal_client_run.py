@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-from pathlib import Path
 from typing import Any
 
 import fal_client
@@ -16,7 +15,7 @@ import pytest
 from PIL import Image
 
 from impasto.config import Settings
-from tests.conftest import make_key
+from tests.conftest import SettingsFactory, make_key
 from tests.e2e.test_fal_client_upload import (
     _forget_cached_clients,
     server,  # noqa: F401  (a fixture)
@@ -29,16 +28,12 @@ pytestmark = [
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
+def settings(make_settings: SettingsFactory) -> Settings:
+    return make_settings(
         rate_limit_per_second=10_000,
         rate_limit_burst=10_000,
         builtin_apps=True,
         embedded_worker=True,
-        assets_index_interval_seconds=0,
-        embedders=[],  # no model loading unless a test asks for it
     )
 
 

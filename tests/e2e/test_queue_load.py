@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +13,7 @@ from sqlalchemy import func, select
 from impasto.config import Settings
 from impasto.container import Container
 from impasto.models import RequestRecord, RunEvent
-from tests.conftest import auth, make_key
+from tests.conftest import SERVER_DEFAULT, SettingsFactory, auth, make_key
 from tests.e2e.test_fal_client_upload import server  # noqa: F401  (a fixture)
 
 SUBMITS = 1000
@@ -25,15 +24,12 @@ pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
+def settings(make_settings: SettingsFactory) -> Settings:
+    return make_settings(
         rate_limit_per_second=0,
+        rate_limit_burst=SERVER_DEFAULT,
         builtin_apps=True,
         embedded_worker=True,
-        assets_index_interval_seconds=0,
-        embedders=[],  # no model loading unless a test asks for it
     )
 
 

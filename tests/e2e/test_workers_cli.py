@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from impasto.cli.common import process_cursors
 from impasto.keys.service import KeyService
 from impasto.kit.clock import SystemClock
 from impasto.kit.db import Database
@@ -102,6 +103,9 @@ def test_worker_keys_come_from_their_own_command_only(
     try:
         with database.session(write=False) as session:
             service = KeyService(session, SystemClock(), UUIDv7Generator())
-            assert service.list(owner=None, scope=None, limit=10, cursor=None).keys == []
+            page = service.list(
+                owner=None, scope=None, limit=10, cursor=None, cursors=process_cursors()
+            )
+            assert page.keys == []
     finally:
         database.dispose()

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from impasto.config import LogFormat
 from impasto.container import Container
-from impasto.kit.logging import configure_logging
+from impasto.kit.logging import LogFormat, configure_logging
 from impasto.models import KeyScope
 from tests.conftest import auth, make_key, quiet_structlog
 

@@ -10,6 +10,7 @@ from impasto.config import Settings
 from impasto.container import Container, build_container
 from impasto.models import KeyScope
 from tests.conftest import auth, make_key
+from tests.scrape import scrape
 
 
 def test_health_needs_no_key(client: TestClient, container: Container) -> None:
@@ -58,6 +59,41 @@ def test_metrics_count_requests_by_route_template(client: TestClient, container:
         'route="/v1/keys/{key_id}",status="404"} 2.0' in text
     )
     assert "/v1/keys/first" not in text  # raw paths never become labels
+
+
+# Every series /metrics serves, with its type: renaming one breaks dashboards and alerts.
+# (Counters are listed without ``_total``, as the exposition's families are named. Their
+# labels are pinned where each series is moved: tests/integration/**/test_metrics.py.)
+SERIES = {
+    "impasto_http_requests": "counter",
+    "impasto_http_request_duration_seconds": "histogram",
+    "impasto_queue_requests": "gauge",
+    "impasto_queue_wait_seconds": "histogram",
+    "impasto_queue_run_seconds": "histogram",
+    "impasto_queue_completed": "counter",
+    "impasto_queue_retries": "counter",
+    "impasto_queue_lease_expiries": "counter",
+    "impasto_queue_runner_crashes": "counter",
+    "impasto_queue_given_up": "counter",
+    "impasto_runner_starts": "counter",
+    "impasto_runner_start_seconds": "histogram",
+    "impasto_runner_exits": "counter",
+    "impasto_assets_index_backlog": "gauge",
+    "impasto_assets_index_jobs": "counter",
+    "impasto_webhook_deliveries": "counter",
+    "impasto_webhook_delivery_seconds": "histogram",
+    "impasto_webhook_outbox": "gauge",
+    "impasto_vector_index_build_seconds": "histogram",
+    "impasto_vector_index_vectors": "gauge",
+}
+
+
+def test_metrics_serve_every_series_with_its_type(client: TestClient) -> None:
+    metrics = scrape(client)
+    assert metrics.types == SERIES
+    # Read at scrape time from the (empty) database: zeros, not missing series.
+    assert metrics.value("impasto_assets_index_backlog") == 0
+    assert metrics.value("impasto_webhook_outbox", state="new") == 0
 
 
 def test_private_metrics_need_an_admin_key(database_url: str, tmp_path: Path) -> None:

@@ -6,10 +6,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from impasto.assets.collections.endpoints import router as collections_router
-from impasto.assets.deps import answer, base, storable_params
+from impasto.assets.deps import (
+    Browser,
+    Idempotent,
+    IdempotentAnswer,
+    ReadAssets,
+    WriteAssets,
+    storable_params,
+)
 from impasto.assets.lineage import lineage
 from impasto.assets.schemas import (
     AssetEnvelope,
@@ -27,11 +34,10 @@ from impasto.assets.schemas import (
     TargetBody,
     UploadBody,
 )
-from impasto.assets.search.params import BrowseParams, run_browse
+from impasto.assets.search.params import BrowseParams
 from impasto.assets.service import AssetService, Target
-from impasto.deps import ContainerDep, ReadSession, WriteSession
-from impasto.files.cdn.responses import own_bases
-from impasto.files.service import FileService
+from impasto.deps import BaseUrl, OwnBases
+from impasto.files.deps import Files
 from impasto.keys.auth import ApiPrincipal
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
@@ -46,29 +52,19 @@ router = APIRouter(
 # Static paths (/collections, /characters, /tags) before /{asset_id}.
 router.include_router(collections_router)
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", description="Optional idempotency key for safe retries"),
-]
 AssetId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.get("", operation_id="listAssets", summary="Browse or search assets")
 def list_assets(
-    request: Request,
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    browser: Browser,
     params: Annotated[BrowseParams, Depends()],
     collection_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> AssetList:
     """Newest first, or ranked by hybrid search when `q`, `search_image_url` or
     `search_video_url` is given (at most one). The cursor only works with the same query."""
-    return run_browse(request, principal, session, container, params, collection_id)
-
-
-def _service(session: ReadSession | WriteSession, container: ContainerDep) -> AssetService:
-    return AssetService(session, container.clock, container.ids)
+    return browser.browse(principal.owner, params, collection_id)
 
 
 def _target(body: TargetBody | SetTagsBody) -> Target:
@@ -83,93 +79,82 @@ def _target(body: TargetBody | SetTagsBody) -> Target:
     response_model=AssetEnvelope,
 )
 async def upload_asset(
-    request: Request,
     body: UploadBody,
     principal: ApiPrincipal,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    files: Files,
+    bases: OwnBases,
+    base: BaseUrl,
+    assets: WriteAssets,
+    idempotent: IdempotentAnswer,
 ) -> Response:
     """A file this server serves (readable by the caller) is linked; any other http(s) URL
     is recorded as it is, without being fetched."""
-    bases = own_bases(request, container.settings.public_url)
-    file = await FileService(container.files).resolve_own(
-        body.url, caller=principal.owner, bases=bases
-    )
-    site = base(request, container)
+    # Resolved before the write transaction's first statement, which takes the write lock.
+    file = await files.resolve_own(body.url, caller=principal.owner, bases=bases)
 
     def work() -> Response:
-        with container.database.session(write=True) as session:
-            return answer(
-                session,
-                container,
-                owner=principal.owner,
-                key=idempotency_key,
-                operation="uploadAsset",
-                request=body.model_dump(),
-                status_code=201,
-                produce=lambda: AssetEnvelope(
-                    asset=AssetOut.model_validate(
-                        _service(session, container).save_url(
-                            principal.owner,
-                            url=body.url,
-                            media_type=body.type,
-                            file=file,
-                            prompt=body.prompt,
-                            collection_id=body.collection_id,
-                            favorite=body.favorite,
-                            tag_ids=body.tag_ids,
-                            base=site,
-                        )
-                    )
-                ),
-            )
-
-    return await to_thread.run_sync(work)
-
-
-def _favorite(value: bool):  # type: ignore[no-untyped-def]
-    def endpoint(
-        body: TargetBody,
-        principal: ApiPrincipal,
-        session: WriteSession,
-        container: ContainerDep,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response:
-        return answer(
-            session,
-            container,
-            owner=principal.owner,
-            key=idempotency_key,
-            operation="favoriteAsset" if value else "unfavoriteAsset",
+        return idempotent.answer(
+            "uploadAsset",
             request=body.model_dump(),
-            status_code=200,
-            produce=lambda: Favorited(
-                is_favorited=_service(session, container).favorite(
-                    principal.owner, _target(body), value
+            status_code=201,
+            produce=lambda: AssetEnvelope(
+                asset=AssetOut.model_validate(
+                    assets.save_url(
+                        principal.owner,
+                        url=body.url,
+                        media_type=body.type,
+                        file=file,
+                        prompt=body.prompt,
+                        collection_id=body.collection_id,
+                        favorite=body.favorite,
+                        tag_ids=body.tag_ids,
+                        base=base,
+                    )
                 )
             ),
         )
 
-    return endpoint
+    return await to_thread.run_sync(work)
 
 
-router.post(
+@router.post(
     "/favorite", operation_id="favoriteAsset", summary="Favorite an asset", response_model=Favorited
-)(_favorite(True))
-router.post(
+)
+def favorite_asset(
+    body: TargetBody, principal: ApiPrincipal, assets: WriteAssets, idempotent: IdempotentAnswer
+) -> Response:
+    return _favorite(body, principal.owner, assets, idempotent, True)
+
+
+@router.post(
     "/unfavorite",
     operation_id="unfavoriteAsset",
     summary="Unfavorite an asset",
     response_model=Favorited,
-)(_favorite(False))
+)
+def unfavorite_asset(
+    body: TargetBody, principal: ApiPrincipal, assets: WriteAssets, idempotent: IdempotentAnswer
+) -> Response:
+    return _favorite(body, principal.owner, assets, idempotent, False)
+
+
+def _favorite(
+    body: TargetBody, owner: str, assets: AssetService, idempotent: Idempotent, value: bool
+) -> Response:
+    return idempotent.answer(
+        "favoriteAsset" if value else "unfavoriteAsset",
+        request=body.model_dump(),
+        status_code=200,
+        produce=lambda: Favorited(is_favorited=assets.favorite(owner, _target(body), value)),
+    )
 
 
 # -- tags ---------------------------------------------------------------------------------
 
 
 @router.get("/tags", operation_id="listAssetTags", summary="List tags")
-def list_tags(principal: ApiPrincipal, session: ReadSession, container: ContainerDep) -> TagList:
-    tags = _service(session, container).tags(principal.owner)
+def list_tags(principal: ApiPrincipal, assets: ReadAssets) -> TagList:
+    tags = assets.tags(principal.owner)
     return TagList(tags=[Tag.model_validate(t) for t in tags])
 
 
@@ -183,22 +168,15 @@ def list_tags(principal: ApiPrincipal, session: ReadSession, container: Containe
 def create_tag(
     body: TagBody,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    assets: WriteAssets,
+    idempotent: IdempotentAnswer,
 ) -> Response:
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation="createAssetTag",
+    return idempotent.answer(
+        "createAssetTag",
         request=body.model_dump(),
         status_code=201,
         produce=lambda: TagEnvelope(
-            tag=Tag.model_validate(
-                _service(session, container).create_tag(principal.owner, body.name)
-            )
+            tag=Tag.model_validate(assets.create_tag(principal.owner, body.name))
         ),
     )
 
@@ -212,24 +190,17 @@ def create_tag(
 def set_tags(
     body: SetTagsBody,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    assets: WriteAssets,
+    idempotent: IdempotentAnswer,
 ) -> Response:
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation="setAssetTagsForAsset",
+    return idempotent.answer(
+        "setAssetTagsForAsset",
         request=body.model_dump(),
         status_code=200,
         produce=lambda: TagList(
             tags=[
                 Tag.model_validate(t)
-                for t in _service(session, container).set_tags(
-                    principal.owner, _target(body), body.tag_ids
-                )
+                for t in assets.set_tags(principal.owner, _target(body), body.tag_ids)
             ]
         ),
     )
@@ -248,22 +219,15 @@ def update_tag(
     tag_id: TagId,
     body: TagPatch,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    assets: WriteAssets,
+    idempotent: IdempotentAnswer,
 ) -> Response:
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation=f"updateAssetTag:{tag_id}",
+    return idempotent.answer(
+        f"updateAssetTag:{tag_id}",
         request=body.model_dump(),
         status_code=200,
         produce=lambda: TagEnvelope(
-            tag=Tag.model_validate(
-                _service(session, container).rename_tag(principal.owner, tag_id, body.name)
-            )
+            tag=Tag.model_validate(assets.rename_tag(principal.owner, tag_id, body.name))
         ),
     )
 
@@ -278,19 +242,14 @@ def update_tag(
 def delete_tag(
     tag_id: TagId,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    assets: WriteAssets,
+    idempotent: IdempotentAnswer,
 ) -> Response:
     def produce() -> None:
-        _service(session, container).delete_tag(principal.owner, tag_id)
+        assets.delete_tag(principal.owner, tag_id)
 
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation=f"deleteAssetTag:{tag_id}",
+    return idempotent.answer(
+        f"deleteAssetTag:{tag_id}",
         request=None,
         status_code=204,
         produce=produce,
@@ -307,20 +266,15 @@ def assign_tag(
     tag_id: TagId,
     body: TargetBody,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    assets: WriteAssets,
+    idempotent: IdempotentAnswer,
 ) -> Response:
     def produce() -> Success:
-        _service(session, container).assign(principal.owner, tag_id, _target(body), True)
+        assets.assign(principal.owner, tag_id, _target(body), True)
         return Success()
 
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation=f"assignAssetTag:{tag_id}",
+    return idempotent.answer(
+        f"assignAssetTag:{tag_id}",
         request=body.model_dump(),
         status_code=200,
         produce=produce,
@@ -338,19 +292,14 @@ def unassign_tag(
     tag_id: TagId,
     body: TargetBody,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    assets: WriteAssets,
+    idempotent: IdempotentAnswer,
 ) -> Response:
     def produce() -> None:
-        _service(session, container).assign(principal.owner, tag_id, _target(body), False)
+        assets.assign(principal.owner, tag_id, _target(body), False)
 
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation=f"unassignAssetTag:{tag_id}",
+    return idempotent.answer(
+        f"unassignAssetTag:{tag_id}",
         request=body.model_dump(),
         status_code=204,
         produce=produce,
@@ -362,33 +311,28 @@ def unassign_tag(
 
 @router.get("/{asset_id}", operation_id="getAsset", summary="Get an asset")
 def get_asset(
-    request: Request,
     asset_id: AssetId,
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    assets: ReadAssets,
+    base: BaseUrl,
 ) -> AssetEnvelope:
-    view = _service(session, container).get(principal.owner, asset_id, base(request, container))
+    view = assets.get(principal.owner, asset_id, base)
     return AssetEnvelope(asset=AssetOut.model_validate(view))
 
 
 @router.get("/{asset_id}/lineage", operation_id="getAssetLineage", summary="An asset's lineage")
 def get_lineage(
-    request: Request,
     asset_id: AssetId,
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    assets: ReadAssets,
+    base: BaseUrl,
     depth: Annotated[int, Query(ge=1, le=5)] = 5,
 ) -> Lineage:
-    service = _service(session, container)
-    graph = lineage(service.repo, principal.owner, asset_id, depth, base(request, container))
+    graph = lineage(assets.repo, principal.owner, asset_id, depth, base)
     return Lineage(lineage=graph)
 
 
 @router.get("/{asset_id}/tags", operation_id="listAssetTagsForAsset", summary="An asset's tags")
-def asset_tags(
-    asset_id: AssetId, principal: ApiPrincipal, session: ReadSession, container: ContainerDep
-) -> TagList:
-    tags = _service(session, container).tags_of(principal.owner, asset_id)
+def asset_tags(asset_id: AssetId, principal: ApiPrincipal, assets: ReadAssets) -> TagList:
+    tags = assets.tags_of(principal.owner, asset_id)
     return TagList(tags=[Tag.model_validate(t) for t in tags])

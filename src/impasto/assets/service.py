@@ -20,6 +20,7 @@ from impasto.assets.search.legs import SearchInput, SearchLeg
 from impasto.assets.views import AssetView, TagView, asset_views
 from impasto.files.core import FileView
 from impasto.kit.clock import Clock
+from impasto.kit.cursors import Cursors
 from impasto.kit.errors import Conflict, InvalidRequest, NotFound
 from impasto.kit.ids import IdGenerator
 from impasto.kit.text import is_storable
@@ -68,15 +69,19 @@ class AssetService:
         return asset_views(self.repo, assets, base)
 
     def browse(
-        self, query: browse.AssetQuery, base: str, search_input: SearchInput | None = None
+        self,
+        query: browse.AssetQuery,
+        base: str,
+        cursors: Cursors,
+        search_input: SearchInput | None = None,
     ) -> BrowseResult:
         browse.check(query)
         if search_input is None and query.q is not None and query.q.strip():
             search_input = SearchInput(text=query.q)
         if search_input is None:
-            page = browse.listing(self.session, query)
+            page = browse.listing(self.session, query, cursors=cursors)
         else:
-            page = browse.search(self.session, query, search_input, self.legs)
+            page = browse.search(self.session, query, search_input, self.legs, cursors=cursors)
         views = asset_views(self.repo, page.assets, base, page.similarity)
         return BrowseResult(views, page.next_cursor, page.total_count, page.scope_truncated)
 

@@ -10,41 +10,23 @@ from contextlib import asynccontextmanager
 
 from impasto.assets.indexing.service import AssetIndexer
 from impasto.assets.search.ann import AssetVectors
-from impasto.container import Container
-from impasto.kit.background import in_background
+from impasto.kit.background import Round, every
 from impasto.kit.logging import get_logger
 
 log = get_logger("impasto.assets")
 
 
-def build_indexer(container: Container) -> AssetIndexer:
-    return AssetIndexer(
-        container.database,
-        container.object_store,
-        container.clock,
-        container.asset_embedders,
-        container.ids,
-        vectors=container.asset_vectors,
-    )
-
-
 @asynccontextmanager
 async def indexing(indexer: AssetIndexer, interval: float) -> AsyncIterator[None]:
-    if interval <= 0:
-        yield
-        return
+    """Index new assets for the duration of the block: round after round while there are
+    any, then every ``interval`` seconds (0: never)."""
 
-    async def loop() -> None:
-        while True:
-            try:
-                handled = await indexer.run_once()
-            except Exception:
-                log.exception("asset_indexing_round_failed")
-                handled = 0
-            if not handled:
-                await asyncio.sleep(interval)
+    async def index() -> Round:
+        return Round.BUSY if await indexer.run_once() else Round.IDLE
 
-    async with in_background(loop(), "asset-indexer"):
+    async with every(
+        interval, index, name="asset-indexer", log=log, failure="asset_indexing_round_failed"
+    ):
         yield
 
 

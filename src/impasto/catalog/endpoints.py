@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
 from pydantic import BeforeValidator
 from pydantic_core import to_json
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 import impasto.catalog.routing  # noqa: F401  - registers {name:endpoint}
+from impasto.catalog.deps import CatalogReads, CatalogReadsDep, ReadCatalog, WriteCatalog
 from impasto.catalog.openapi_doc import queue_openapi
 from impasto.catalog.schemas import (
     CallQuantity,
@@ -22,10 +22,9 @@ from impasto.catalog.schemas import (
     PriceList,
     card_item,
 )
-from impasto.catalog.service import CatalogService, ModelQuery
-from impasto.container import Container
-from impasto.deps import ContainerDep, ReadSession, WriteSession, get_container
+from impasto.catalog.service import ModelQuery
 from impasto.keys.auth import AdminPrincipal, ApiPrincipal, authenticate
+from impasto.kit.comma_lists import split_comma_lists
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
 from impasto.models import KeyScope
@@ -39,16 +38,6 @@ DEFAULT_LIMIT = 50
 Expansion = Literal["openapi-3.0", "enterprise_status"]
 
 
-def _split_commas(value: object) -> object:
-    if isinstance(value, list):
-        return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
-    return value
-
-
-def catalog_service(session: Session, container: Container) -> CatalogService:
-    return CatalogService(session, container.clock, operator=container.settings.bootstrap_owner)
-
-
 @router.get(
     "",
     operation_id="getModels",
@@ -60,6 +49,7 @@ def catalog_service(session: Session, container: Container) -> CatalogService:
 )
 async def get_models(
     request: Request,
+    reads: CatalogReadsDep,
     limit: Annotated[
         int | None, Query(ge=1, le=MAX_LIMIT, description="Maximum number of items to return")
     ] = None,
@@ -81,7 +71,7 @@ async def get_models(
     ] = None,
     expand: Annotated[
         list[Expansion] | None,
-        BeforeValidator(_split_commas),
+        BeforeValidator(split_comma_lists),
         Query(description="openapi-3.0 and/or enterprise_status"),
     ] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -101,21 +91,26 @@ async def get_models(
     # The busiest read of the API: key check, transaction, search and serialisation run in
     # one worker thread rather than one hop per dependency (catalog-search.md), and the
     # body is serialised once, from plain data (bench/README.md).
-    body = await run_in_threadpool(_model_list, request, authorization, query, set(expand or []))
+    body = await run_in_threadpool(
+        _model_list, request, reads, authorization, query, set(expand or [])
+    )
     return Response(body, media_type="application/json")
 
 
 def _model_list(
-    request: Request, authorization: str | None, query: ModelQuery, expansions: set[str]
+    request: Request,
+    reads: CatalogReads,
+    authorization: str | None,
+    query: ModelQuery,
+    expansions: set[str],
 ) -> bytes:
     viewer = authenticate(request, authorization, KeyScope.API) if authorization else None
-    container = get_container(request)
     base_url = str(request.base_url)
     openapi: dict[str, dict[str, Any]] = {}
     # Read-only, so the transaction ending here, before the response, is all ReadSession does.
-    with container.database.session(write=False) as session:
-        service = catalog_service(session, container)
-        page = service.find_models(replace(query, viewer=viewer.owner if viewer else None))
+    with reads.open() as service:
+        viewed = replace(query, viewer=viewer.owner if viewer else None)
+        page = service.find_models(viewed, reads.cursors)
         if "openapi-3.0" in expansions and page.models:
             entries = service.entries([card.endpoint_id for card in page.models])
             openapi = {entry.endpoint_id: queue_openapi(entry, base_url) for entry in entries}
@@ -135,8 +130,7 @@ def _model_list(
 @router.get("/pricing", operation_id="getPricing", summary="Get pricing", tags=["Pricing"])
 def get_pricing(
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    catalog: ReadCatalog,
     endpoint_id: Annotated[
         list[str],
         Query(description="Endpoint id(s), 1-50, repeated or comma-separated"),
@@ -144,7 +138,7 @@ def get_pricing(
 ) -> PriceList:
     """Unit prices the operator set. Endpoints without one are listed in
     `unpriced_endpoint_ids`, never given an invented price."""
-    prices = catalog_service(session, container).prices(principal.owner, endpoint_id)
+    prices = catalog.prices(principal.owner, endpoint_id)
     return PriceList(
         next_cursor=None,
         has_more=False,
@@ -169,8 +163,7 @@ def get_pricing(
 )
 def estimate_pricing(
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    catalog: ReadCatalog,
     body: Annotated[EstimateRequest, Body()],
 ) -> EstimateResponse:
     """Quantity times unit price, summed. A call counts as one billing unit (there is no
@@ -181,9 +174,7 @@ def estimate_pricing(
             quantities[endpoint] = float(quantity.call_quantity)
         else:
             quantities[endpoint] = quantity.unit_quantity
-    estimate = catalog_service(session, container).estimate(
-        principal.owner, body.estimate_type, quantities
-    )
+    estimate = catalog.estimate(principal.owner, body.estimate_type, quantities)
     return EstimateResponse(
         estimate_type=body.estimate_type,
         total_cost=estimate.total_cost,
@@ -204,11 +195,10 @@ EndpointIdPath = Annotated[str, Path(min_length=1, max_length=255, description="
 def favorite(
     endpoint_id: EndpointIdPath,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    catalog: WriteCatalog,
 ) -> Response:
     """Mark a model as a favorite of the caller's owner (`is_favorited` in model search)."""
-    catalog_service(session, container).favorite(principal.owner, endpoint_id, True)
+    catalog.favorite(principal.owner, endpoint_id, True)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -222,10 +212,9 @@ def favorite(
 def unfavorite(
     endpoint_id: EndpointIdPath,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    catalog: WriteCatalog,
 ) -> Response:
-    catalog_service(session, container).favorite(principal.owner, endpoint_id, False)
+    catalog.favorite(principal.owner, endpoint_id, False)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -239,11 +228,10 @@ def unfavorite(
 def blacklist(
     endpoint_id: EndpointIdPath,
     principal: AdminPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    catalog: WriteCatalog,
 ) -> Response:
     """Per owner: Scenario listings leave the model out unless asked for `blacklisted=true`."""
-    catalog_service(session, container).blacklist(principal.owner, endpoint_id, True)
+    catalog.blacklist(principal.owner, endpoint_id, True)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -257,8 +245,7 @@ def blacklist(
 def unblacklist(
     endpoint_id: EndpointIdPath,
     principal: AdminPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    catalog: WriteCatalog,
 ) -> Response:
-    catalog_service(session, container).blacklist(principal.owner, endpoint_id, False)
+    catalog.blacklist(principal.owner, endpoint_id, False)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from impasto.catalog import cursor as cursors
 from impasto.catalog.cards import ModelCard
 from impasto.catalog.entries import apply, new_entry
 from impasto.catalog.repository import CatalogRepository
@@ -28,6 +27,8 @@ from impasto.catalog.spec import (
     owner_of,
 )
 from impasto.kit.clock import Clock
+from impasto.kit.comma_lists import split_commas
+from impasto.kit.cursors import Cursors, KeyType
 from impasto.kit.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from impasto.kit.search_text import query_terms
 from impasto.models import CatalogBlacklist, CatalogEntry, CatalogFavorite
@@ -36,8 +37,8 @@ MAX_IDS = 50
 MAX_QUERY_LENGTH = 256
 _CATEGORY = re.compile(CATEGORY_PATTERN)
 Outcome = Literal["created", "updated", "unchanged"]
-SEARCH_KEY: list[cursors.KeyType] = ["int", "bool", "bool", "int", "str"]
-BROWSE_KEY: dict[str, list[cursors.KeyType]] = {
+SEARCH_KEY: list[KeyType] = ["int", "bool", "bool", "int", "str"]
+BROWSE_KEY: dict[str, list[KeyType]] = {
     "created_at": ["datetime", "str"],
     "updated_at": ["datetime", "str"],
     "popularity": ["int", "str"],
@@ -213,7 +214,7 @@ class CatalogService:
             return set()
         return self._repo.favorited(viewer, [entry.id for entry in entries])
 
-    def find_models(self, query: ModelQuery) -> CardPage:
+    def find_models(self, query: ModelQuery, cursors: Cursors) -> CardPage:
         ids = _split_ids(query.endpoint_ids)
         q = (query.q or "").strip()
         if len(q) > MAX_QUERY_LENGTH:
@@ -221,7 +222,7 @@ class CatalogService:
         category = query.category.strip().lower() if query.category else None
         searching = bool(q) or category is not None or query.status is not None
         if ids is not None and not searching:
-            return self._find(query.viewer, ids, query.limit, query.cursor)
+            return self._find(query.viewer, ids, query.limit, query.cursor, cursors)
         terms = query_terms(q)
         fingerprint = {
             "mode": "search",
@@ -297,7 +298,7 @@ class CatalogService:
         )
         return Estimate(total_cost=float(round(total, 6)), currency=currencies.pop() or "USD")
 
-    def browse(self, query: BrowseQuery) -> ModelPage:
+    def browse(self, query: BrowseQuery, cursors: Cursors) -> ModelPage:
         """Scenario-style listing: one privacy level, a sort, filters, keyset pages."""
         fingerprint = query.fingerprint()
         types = BROWSE_KEY[query.sort]
@@ -320,7 +321,9 @@ class CatalogService:
 
     # helpers
 
-    def _find(self, viewer: str | None, ids: list[str], limit: int, cursor: str | None) -> CardPage:
+    def _find(
+        self, viewer: str | None, ids: list[str], limit: int, cursor: str | None, cursors: Cursors
+    ) -> CardPage:
         """Lookup mode: the requested ids in the order given, paged by position."""
         fingerprint = {"mode": "find", "viewer": viewer, "ids": ids}
         start = cursors.read(cursor, fingerprint, ["int"])[0] if cursor else 0
@@ -386,8 +389,7 @@ def _split_ids(values: Sequence[str] | None) -> list[str] | None:
     """Repeated values or comma lists, 1-50 distinct ids, in the order given."""
     if values is None:
         return None
-    ids = [part.strip() for value in values for part in value.split(",") if part.strip()]
-    ids = list(dict.fromkeys(ids))
+    ids = list(dict.fromkeys(split_commas(values)))
     if len(ids) > MAX_IDS:
         raise InvalidRequest(f"endpoint_id accepts at most {MAX_IDS} ids, got {len(ids)}")
     return ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,9 +13,11 @@ import typer
 from pydantic import ValidationError
 
 from impasto.config import Settings
+from impasto.kit.cursors import Cursors
 from impasto.kit.datadir import prepare_data_dir
 from impasto.kit.db import Database
 from impasto.kit.db.migrate import upgrade
+from impasto.kit.signing import Signer
 
 DataDirOption = Annotated[
     Path | None,
@@ -56,3 +59,9 @@ def migrated_database(settings: Settings) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+def process_cursors() -> Cursors:
+    """Cursors for a command that pages through a listing itself: they never leave this
+    process, so a key of its own seals them and the server's secret is not read."""
+    return Cursors(Signer(secrets.token_bytes(32)))

@@ -13,7 +13,7 @@ import uvicorn
 from impasto.app import create_app
 from impasto.cli.common import DataDirOption, fail, load_settings
 from impasto.config import Settings
-from impasto.container import build_container
+from impasto.container import build_container, server_limits
 from impasto.keys.service import KeyService
 from impasto.kit.blas import limit_blas_threads
 from impasto.kit.db.migrate import upgrade
@@ -77,8 +77,10 @@ def serve(
         server = uvicorn.Server(
             server_config(
                 create_app(settings, container),
-                settings,
-                max_connections=connection_cap(settings.max_connections, open_files),
+                server_limits(
+                    settings,
+                    max_connections=connection_cap(settings.max_connections, open_files),
+                ),
                 ssl_certfile=str(cert[0]) if cert else None,
                 ssl_keyfile=str(cert[1]) if cert else None,
             )

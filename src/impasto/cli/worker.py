@@ -20,10 +20,9 @@ from typing import Annotated
 import typer
 
 from impasto.cli.common import fail
-from impasto.config import LogFormat
 from impasto.kit.clock import SystemClock
 from impasto.kit.egress.fetch import FetchLimits, UrlFetcher
-from impasto.kit.logging import configure_logging, get_logger
+from impasto.kit.logging import LogFormat, configure_logging, get_logger
 from impasto.workers.agent import AgentConfig, WorkerAgent, worker_name
 from impasto.workers.http_link import HttpLink, WorkerApiError
 

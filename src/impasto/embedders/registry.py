@@ -1,16 +1,12 @@
-"""The embedders this server runs, built from settings, looked up by space."""
+"""The embedders this server runs, built from their names, looked up by space."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from impasto.embedders.base import Embedder
 from impasto.kit.logging import get_logger
-
-if TYPE_CHECKING:
-    from impasto.config import Settings
 
 log = get_logger(__name__)
 
@@ -81,12 +77,3 @@ def build_registry(
         else:
             log.warning("embedder_unavailable", embedder=name, space=embedder.space)
     return EmbedderRegistry(embedders)
-
-
-def registry_from_settings(settings: Settings) -> EmbedderRegistry:
-    """``IMPASTO_EMBEDDERS`` and ``IMPASTO_MODELS_DIR``; label embeddings cached in the data dir."""
-    return build_registry(
-        settings.embedders,
-        models_dir=settings.models_dir,
-        cache_dir=settings.data_dir / "cache" / "embedders",
-    )

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from impasto.files.acl import PUBLIC, Acl, Lifecycle
 from impasto.files.repository import FileRepository
-from impasto.files.signing import Signer
 from impasto.files.uploads.streams import store_stream
 from impasto.kit.clock import Clock
 from impasto.kit.db import Database
 from impasto.kit.errors import PayloadTooLarge
 from impasto.kit.ids import IdGenerator
+from impasto.kit.signing import Signer
 from impasto.models import StoredFile
 from impasto.storage import Blob, ObjectStore
 

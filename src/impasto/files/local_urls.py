@@ -13,20 +13,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from impasto.config import Settings
 from impasto.files.core import FilesCore
 from impasto.files.service import FileService
 from impasto.files.urls import FileUrl, parse_file_url, same_origin
 from impasto.kit.egress.fetch import FetchedBody
-
-
-def own_origins(settings: Settings) -> list[str]:
-    """Origins this server is known by without a request to ask."""
-    origins = [settings.public_url] if settings.public_url else []
-    if settings.port:
-        hosts = {settings.host, "127.0.0.1", "localhost"} - {"0.0.0.0", "::"}  # noqa: S104
-        origins += [f"http://{host}:{settings.port}" for host in sorted(hosts)]
-    return origins
 
 
 class LocalFileOpener:

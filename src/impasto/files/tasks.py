@@ -17,6 +17,7 @@ import anyio
 
 from impasto.files.core import FilesCore
 from impasto.files.repository import FileRepository
+from impasto.kit.background import every
 from impasto.kit.logging import get_logger
 from impasto.storage.local import LocalObjectStore
 
@@ -84,15 +85,6 @@ class FileSweeper:
             )
         return report
 
-    async def run(self, interval: float) -> None:
-        """Sweep every ``interval`` seconds until cancelled; a failed sweep is logged."""
-        while True:
-            try:
-                await self.sweep_once()
-            except Exception:
-                _log.exception("files.sweep_failed")
-            await anyio.sleep(interval)
-
 
 def _deleter(key: str) -> Callable[[FileRepository], bool]:
     return lambda repo: repo.delete_blob_row(key)
@@ -100,13 +92,11 @@ def _deleter(key: str) -> Callable[[FileRepository], bool]:
 
 @asynccontextmanager
 async def sweeping(core: FilesCore, interval: float) -> AsyncIterator[None]:
-    """Run the sweeper in the background for the duration of the block (0: not at all)."""
-    if interval <= 0:
+    """Sweep every ``interval`` seconds for the duration of the block (0: not at all)."""
+    sweeper = FileSweeper(core)
+
+    async def sweep() -> None:
+        await sweeper.sweep_once()
+
+    async with every(interval, sweep, name="files-sweeper", log=_log, failure="files.sweep_failed"):
         yield
-        return
-    async with anyio.create_task_group() as group:
-        group.start_soon(FileSweeper(core).run, interval)
-        try:
-            yield
-        finally:
-            group.cancel_scope.cancel()

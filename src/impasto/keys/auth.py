@@ -15,8 +15,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
+from starlette.requests import HTTPConnection
 
-from impasto.deps import get_container
+from impasto.deps import CLOCK, DATABASE, IDS
+from impasto.keys.deps import TENANT_LIMITER, WORKER_LIMITER
 from impasto.keys.service import KeyService, Principal
 from impasto.kit.errors import PermissionDenied, RateLimited, Unauthenticated
 from impasto.kit.http.surfaces import Surface, surface_for
@@ -48,15 +50,9 @@ def authenticate(request: Request, header: str | None, required: KeyScope) -> Pr
         value = _basic_credential(value)  # Scenario's clients: -u key_id:key_secret
     elif scheme.lower() != "key" or not value.strip():
         raise Unauthenticated(MISSING_KEY)
-    container = get_container(request)
-    with container.database.session(write=False) as session:
-        principal = KeyService(session, container.clock, container.ids).authenticate(value.strip())
-    limiter = (
-        container.worker_rate_limiter
-        if principal.scope is KeyScope.WORKER
-        else container.rate_limiter
-    )
-    wait = limiter.acquire(principal.key_id)
+    principal = key_principal(request, value.strip())
+    limiter = WORKER_LIMITER if principal.scope is KeyScope.WORKER else TENANT_LIMITER
+    wait = limiter.get(request).acquire(principal.key_id)
     if wait > 0:
         raise RateLimited(
             "Rate limit exceeded", headers={"Retry-After": RateLimiter.retry_after_header(wait)}
@@ -64,6 +60,15 @@ def authenticate(request: Request, header: str | None, required: KeyScope) -> Pr
     if not principal.allows(required):
         raise PermissionDenied(_refusal(principal.scope, required))
     return principal
+
+
+def key_principal(connection: HTTPConnection, credential: str) -> Principal:
+    """Who ``key_id:secret`` stands for, checked in a read transaction of its own; no rate
+    limit spent (``authenticate`` spends it)."""
+    with DATABASE.get(connection).session(write=False) as session:
+        return KeyService(session, CLOCK.get(connection), IDS.get(connection)).authenticate(
+            credential
+        )
 
 
 def _refusal(scope: KeyScope, required: KeyScope) -> str:

@@ -4,10 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from impasto.deps import ContainerDep, ReadSession, WriteSession
+from impasto.deps import CursorsDep
 from impasto.keys.auth import AdminPrincipal
+from impasto.keys.deps import ReadKeys, WriteKeys
 from impasto.keys.schemas import CreatedKey, CreateKeyRequest, KeyInfo, KeyList
-from impasto.keys.service import KeyService
+from impasto.kit.comma_lists import split_commas
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
 from impasto.models import KeyScope
@@ -27,16 +28,16 @@ MAX_PAGE = 100
 )
 def list_keys(
     principal: AdminPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    service: ReadKeys,
+    cursors: CursorsDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Maximum keys to return")] = 50,
     cursor: Annotated[str | None, Query(description="Cursor from a previous page")] = None,
     expand: Annotated[list[str] | None, Query(description="creator_info")] = None,
 ) -> KeyList:
     """API-scope keys of the caller's owner; ADMIN keys are managed with `impasto keys`."""
-    expansions = {part.strip() for value in expand or [] for part in value.split(",")}
-    page = KeyService(session, container.clock, container.ids).list(
-        owner=principal.owner, scope=KeyScope.API, limit=limit, cursor=cursor
+    expansions = set(split_commas(expand or []))
+    page = service.list(
+        owner=principal.owner, scope=KeyScope.API, limit=limit, cursor=cursor, cursors=cursors
     )
     creator = "creator_info" in expansions
     keys = [
@@ -62,11 +63,10 @@ def list_keys(
 def create_key(
     body: CreateKeyRequest,
     principal: AdminPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    service: WriteKeys,
 ) -> CreatedKey:
     """Create an API-scope key for the caller's owner. The secret is returned only here."""
-    _, credential = KeyService(session, container.clock, container.ids).create(
+    _, credential = service.create(
         owner=principal.owner,
         scope=KeyScope.API,
         alias=body.alias,
@@ -85,8 +85,7 @@ def create_key(
 def delete_key(
     key_id: Annotated[str, Path(min_length=1, max_length=36)],
     principal: AdminPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    service: WriteKeys,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -97,7 +96,5 @@ def delete_key(
 ) -> Response:
     """Revoke an API-scope key of the caller's owner; 204 also when it is already revoked.
     404 for any other id (another owner's key or none at all: not told apart)."""
-    KeyService(session, container.clock, container.ids).revoke_api_key(
-        key_id, owner=principal.owner
-    )
+    service.revoke_api_key(key_id, owner=principal.owner)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

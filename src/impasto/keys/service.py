@@ -15,10 +15,10 @@ from impasto.keys.secrets import (
     secret_matches,
 )
 from impasto.kit.clock import Clock
+from impasto.kit.cursors import NOT_OURS, Cursors
 from impasto.kit.errors import InvalidRequest, NotFound, PermissionDenied, Unauthenticated
 from impasto.kit.ids import IdGenerator
 from impasto.kit.names import validate_owner_name
-from impasto.kit.pagination import decode_cursor, encode_cursor
 from impasto.kit.text import is_storable
 from impasto.models import ApiKey, KeyScope
 from impasto.sdk.naming import validate_app_name
@@ -26,6 +26,8 @@ from impasto.sdk.naming import validate_app_name
 # Compared against when a key id is unknown, so both paths cost one hash and one compare.
 _DUMMY_SHA256 = hash_secret("impasto-no-such-key")
 MAX_ALIAS_LENGTH = 255
+# A key page's cursor is the last key id, whatever the filters: it is not bound to them.
+PAGE_QUERY = {"list": "keys"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +116,19 @@ class KeyService:
         scope: KeyScope | None,
         limit: int,
         cursor: str | None,
+        cursors: Cursors,
     ) -> KeyPage:
         after = None
         if cursor:
-            after = decode_cursor(cursor, frozenset({"after"}))["after"]
-            if not isinstance(after, str) or not is_key_id(after):
-                raise InvalidRequest("cursor is not one this server issued")
+            [after] = cursors.read(cursor, PAGE_QUERY, ["str"])
+            if not is_key_id(after):
+                raise InvalidRequest(NOT_OURS)
         rows = self._repo.list_active(
             owner=owner, scope=scope.value if scope else None, after=after, limit=limit + 1
         )
         more = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = encode_cursor({"after": rows[-1].key_id}) if more else None
+        next_cursor = cursors.issue(PAGE_QUERY, [rows[-1].key_id]) if more else None
         return KeyPage(keys=rows, next_cursor=next_cursor)
 
     def revoke(

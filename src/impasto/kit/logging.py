@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import logging
 import sys
+from enum import StrEnum
 from typing import Any, TextIO
 
 import structlog
 
-from impasto.config import LogFormat
+
+class LogFormat(StrEnum):
+    AUTO = "auto"  # JSON when stderr is not a terminal, coloured text when it is
+    JSON = "json"
+    CONSOLE = "console"
+
 
 _LEVELS = {
     "debug": logging.DEBUG,

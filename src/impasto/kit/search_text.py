@@ -3,13 +3,15 @@
 Text is NFKD-folded, stripped of combining marks and case-folded, then split on anything
 that is not a letter or digit. Stored fields become ``" tok tok "`` (padded with spaces) so
 that "some token starts with t" is the substring test ``" t"`` and "some token is t" is
-``" t "``: the same test on SQLite (``instr``) and PostgreSQL (``strpos``).
+``" t "``: the same test on SQLite (``instr``) and PostgreSQL (``strpos``). On PostgreSQL
+a GIN index over ``to_tsvector`` narrows the rows first (``tsquery``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 MAX_QUERY_TERMS = 8
 MAX_TERM_LENGTH = 64
@@ -41,3 +43,14 @@ def query_terms(q: str) -> list[str]:
         if term not in seen:
             seen.append(term)
     return seen[:MAX_QUERY_TERMS]
+
+
+def tsquery(terms: Sequence[str], *, prefix: bool = True) -> str | None:
+    """PostgreSQL's ``to_tsquery`` text for rows holding every term (``prefix``: as the
+    start of a token, else as a whole token); None when no term can be asked that way.
+
+    Non-ASCII terms are left out: how the server's text parser splits them depends on its
+    locale, so the substring tests decide for them rather than risk missing rows."""
+    ascii_terms = [term for term in terms if term.isascii()]
+    suffix = ":*" if prefix else ""
+    return " & ".join(f"{term}{suffix}" for term in ascii_terms) if ascii_terms else None

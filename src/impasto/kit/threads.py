@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
+import anyio
 from sqlalchemy.orm import Session
 
 from impasto.kit.db import Database
@@ -24,7 +25,10 @@ async def in_thread(work: Callable[[], T]) -> T:
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:
-        await asyncio.wait([future])
+        # Shielded: an anyio cancel scope (the server's loops run in one) delivers its
+        # cancellation again at every await until the task leaves the scope.
+        with anyio.CancelScope(shield=True):
+            await asyncio.wait([future])
         raise
 
 

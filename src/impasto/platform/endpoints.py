@@ -7,13 +7,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
 from impasto import __version__
-from impasto.deps import ContainerDep
+from impasto.deps import DatabaseDep, SettingsDep
 from impasto.keys.auth import authenticate
 from impasto.kit.errors import ServiceUnavailable
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
 from impasto.kit.logging import get_logger
 from impasto.models import KeyScope
+from impasto.platform.deps import RegistryDep
 
 log = get_logger("impasto.platform")
 
@@ -39,27 +40,28 @@ class Health(BaseModel):
     summary="Get platform metadata",
     responses={k: v for k, v in ERROR_RESPONSES.items() if k in (429, 500)},
 )
-def get_meta(container: ContainerDep) -> Meta:
+def get_meta(settings: SettingsDep) -> Meta:
     """Platform metadata, including the IP ranges webhooks are sent from."""
-    return Meta(webhook_ip_ranges=list(container.settings.webhook_ip_ranges))
+    return Meta(webhook_ip_ranges=list(settings.webhook_ip_ranges))
 
 
 @router.get("/health", include_in_schema=False)
-def health(container: ContainerDep) -> Health:
+def health(database: DatabaseDep) -> Health:
     try:
-        container.database.ping()
+        database.ping()
     except Exception as exc:
         log.warning("health check: database unreachable", error=str(exc))
         raise ServiceUnavailable("database unreachable") from exc
-    return Health(status="ok", version=__version__, database=container.database.dialect)
+    return Health(status="ok", version=__version__, database=database.dialect)
 
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(
     request: Request,
-    container: ContainerDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
-    if not container.settings.metrics_public:
+    if not settings.metrics_public:
         authenticate(request, authorization, KeyScope.ADMIN)
-    return Response(generate_latest(container.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

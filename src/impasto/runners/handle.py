@@ -172,6 +172,17 @@ class RunnerHandle:
         return self._process.returncode if self._closed.is_set() else None
 
     @property
+    def exit_reason(self) -> str | None:
+        """Why the runner is gone (None while it lives): why it was killed
+        (``request_timeout``, ``no_heartbeat``...), ``stopped`` when asked to stop, else
+        ``crashed``. A bounded set, for metrics."""
+        if not self._closed.is_set():
+            return None
+        if self._kill_reason is not None:
+            return self._kill_reason.replace(" ", "_")
+        return "stopped" if self._stopping else "crashed"
+
+    @property
     def alive(self) -> bool:
         return not self._closed.is_set() and self._process.returncode is None
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
 from impasto.apps import BUILTIN_OWNER, builtin_apps
-from impasto.config import Settings
-from impasto.kit.background import in_background
+from impasto.kit.background import Round, every, in_background, periodic
 from impasto.kit.db import Database
 from impasto.kit.logging import get_logger
 from impasto.kit.threads import in_session
@@ -19,16 +20,30 @@ from impasto.runs.queue.leases import LeaseService
 from impasto.runs.queue.service import RunDeps
 
 logger = get_logger("impasto.runs")
+# While the database is unreachable at start, deployment is retried after 1 s, 2 s, 4 s...
+DEPLOY_RETRY_SECONDS = 1.0
+DEPLOY_RETRY_MAX_SECONDS = 30.0
 
 
-def deploy_configured_apps(settings: Settings, database: Database, deps: RunDeps) -> None:
-    """Deploy the built-in apps and those named in settings; idempotent, once per start."""
+@dataclass(frozen=True, slots=True)
+class ConfiguredApps:
+    """The apps a server deploys on start (``IMPASTO_BUILTIN_APPS``, ``IMPASTO_APPS``)."""
+
+    builtin: bool = True
+    text_to_image_weights: Path | None = None
+    # ``module:Class`` or ``owner/name=module:Class``; the owner defaults to default_owner.
+    apps: Sequence[str] = ()
+    default_owner: str = "admin"
+
+
+def deploy_configured_apps(configured: ConfiguredApps, database: Database, deps: RunDeps) -> None:
+    """Deploy the built-in apps and the configured ones; idempotent, once per start."""
     wanted: list[tuple[str, str, str | None, Mapping[str, str]]] = []
-    if settings.builtin_apps:
-        found = builtin_apps(text_to_image_weights=settings.text_to_image_weights)
+    if configured.builtin:
+        found = builtin_apps(text_to_image_weights=configured.text_to_image_weights)
         wanted += [(BUILTIN_OWNER, app.import_path, None, app.env) for app in found.values()]
-    for item in settings.apps:
-        wanted.append((*parse_app_setting(item, settings.bootstrap_owner), {}))
+    for item in configured.apps:
+        wanted.append((*parse_app_setting(item, configured.default_owner), {}))
     for owner, import_path, name, env in wanted:
         with database.session(write=True) as session:
             registry = DeploymentService(session, deps.clock, operator=deps.operator)
@@ -37,29 +52,32 @@ def deploy_configured_apps(settings: Settings, database: Database, deps: RunDeps
 
 
 @asynccontextmanager
-async def deploying(settings: Settings, database: Database, deps: RunDeps) -> AsyncIterator[None]:
+async def deploying(
+    configured: ConfiguredApps, database: Database, deps: RunDeps
+) -> AsyncIterator[None]:
     """Deploy the configured apps before serving; while the database is unreachable, keep
     trying in the background so the server still starts and reports 503 on /health."""
     try:
-        await asyncio.to_thread(deploy_configured_apps, settings, database, deps)
+        await asyncio.to_thread(deploy_configured_apps, configured, database, deps)
     except OperationalError:
         logger.warning("apps_deploy_deferred", reason="database unreachable")
     else:
         yield
         return
 
-    async def retry() -> None:
-        delay = 1.0
-        while True:
-            await asyncio.sleep(delay)
-            try:
-                await asyncio.to_thread(deploy_configured_apps, settings, database, deps)
-            except OperationalError:
-                delay = min(delay * 2, 30.0)
-            else:
-                return
+    async def deploy() -> Round:
+        await asyncio.to_thread(deploy_configured_apps, configured, database, deps)
+        return Round.DONE
 
-    async with in_background(retry(), "apps-deploy"):
+    retry = periodic(
+        deploy,
+        interval=DEPLOY_RETRY_SECONDS,
+        log=logger,
+        failure="apps_deploy_failed",
+        max_backoff=DEPLOY_RETRY_MAX_SECONDS,
+        wait_first=True,
+    )
+    async with in_background(retry, "apps-deploy"):
         yield
 
 
@@ -76,22 +94,12 @@ def parse_app_setting(item: str, default_owner: str) -> tuple[str, str, str | No
 
 @asynccontextmanager
 async def reaping(database: Database, deps: RunDeps, interval: float) -> AsyncIterator[None]:
-    """Re-queue requests of workers that stopped renewing their leases."""
-    if interval <= 0:
-        yield
-        return
+    """Re-queue requests of workers that stopped renewing their leases (0: never)."""
 
-    async def loop() -> None:
-        while True:
-            try:
-                reaped = await in_session(
-                    database, lambda s: LeaseService(s, deps).reap(), write=True
-                )
-                if reaped:
-                    logger.info("leases_reaped", count=reaped)
-            except Exception:
-                logger.exception("reap_failed")
-            await asyncio.sleep(interval)
+    async def reap() -> None:
+        reaped = await in_session(database, lambda s: LeaseService(s, deps).reap(), write=True)
+        if reaped:
+            logger.info("leases_reaped", count=reaped)
 
-    async with in_background(loop(), "queue-reaper"):
+    async with every(interval, reap, name="queue-reaper", log=logger, failure="reap_failed"):
         yield

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from anyio import to_thread
 from botocore.exceptions import ClientError
 
-from impasto.config import Settings
 from impasto.storage.protocol import Blob, BlobNotFound, check_range, is_blob_key
 
 if TYPE_CHECKING:
@@ -32,15 +31,22 @@ CHUNK_SIZE = 1 << 20
 _T = TypeVar("_T")
 
 
-def make_s3_client(settings: Settings) -> S3Client:
+def make_s3_client(
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    access_key_id: str | None = None,
+    secret_access_key: str | None = None,
+) -> S3Client:
+    """A client for AWS (no ``endpoint_url``) or an S3-compatible service; credentials and
+    region left out come from the standard AWS chain."""
     import boto3
     from botocore.config import Config
 
-    secret = settings.s3_secret_access_key
     session = boto3.session.Session(
-        aws_access_key_id=settings.s3_access_key_id,
-        aws_secret_access_key=secret.get_secret_value() if secret else None,
-        region_name=settings.s3_region,
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret_access_key,
+        region_name=region,
     )
     config = Config(
         retries={"mode": "standard"},
@@ -49,7 +55,7 @@ def make_s3_client(settings: Settings) -> S3Client:
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
     )
-    return session.client("s3", endpoint_url=settings.s3_endpoint_url, config=config)
+    return session.client("s3", endpoint_url=endpoint_url, config=config)
 
 
 async def _run(func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:

@@ -39,6 +39,10 @@ class VectorIndex(Protocol):
         """How many vectors ``owner`` has; no more than ``at_most``, which bounds the work."""
         ...
 
+    def size(self) -> int:
+        """How many vectors every owner has together (for metrics, not for searches)."""
+        ...
+
     def search(
         self,
         owner: str,

@@ -98,6 +98,10 @@ class ExactIndex:
             found = len(scope.ids) if scope else 0
         return found if at_most is None else min(found, at_most)
 
+    def size(self) -> int:
+        with self._lock:
+            return sum(len(scope.ids) for scope in self._scopes.values())
+
     def ids(self, owner: str) -> list[str]:
         with self._lock:
             scope = self._scopes.get(owner)

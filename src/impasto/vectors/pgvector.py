@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import struct
-import time
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from impasto.kit.clock import Clock, SystemClock
 from impasto.kit.db import Database
 from impasto.vectors.base import Hit, Vectors, check_query, check_vectors, rank_hits
 from impasto.vectors.hnsw import HnswParams
@@ -74,6 +74,8 @@ class PgVectorIndex:
         *,
         exact_limit: int = DEFAULT_EXACT_LIMIT,
         params: HnswParams | None = None,
+        rebuild_rows: int = REBUILD_ROWS,
+        clock: Clock | None = None,
     ) -> None:
         if database.dialect != "postgresql":
             raise ValueError("PgVectorIndex needs PostgreSQL")
@@ -82,6 +84,8 @@ class PgVectorIndex:
         self._dimensions = dimensions
         self._exact_limit = exact_limit
         self._params = params or HnswParams()
+        self._rebuild_rows = rebuild_rows  # a load of this many rows may rebuild the graph
+        self._clock = clock or SystemClock()
         self._large_since: dict[str, float] = {}  # owner -> when counted past exact_limit
         # A hash, not the space's name, in SQL: no quoting, whatever the name holds.
         self.table = "vec_" + hashlib.sha256(space.encode()).hexdigest()[:24]
@@ -185,7 +189,7 @@ class PgVectorIndex:
             # A load that at least doubles the table rebuilds the graph in one parallel pass
             # after the insert: inserting 100k rows one graph insertion at a time took over
             # six minutes on 2 cores, a build ~100 s (bench/README.md, Assets).
-            rebuild = len(last) >= REBUILD_ROWS and len(last) >= int(row[0] if row else 0)
+            rebuild = len(last) >= self._rebuild_rows and len(last) >= int(row[0] if row else 0)
             if rebuild:
                 cursor.execute(f"DROP INDEX IF EXISTS {self.table}_hnsw")
             cursor.execute(
@@ -223,6 +227,14 @@ class PgVectorIndex:
             return at_most  # counted past exact_limit within the minute: a search's count is free
         with self._db.write_engine.begin() as conn:
             return self._count(conn, owner, at_most)
+
+    def size(self) -> int:
+        """Every row of the table: a scan of its primary key, so a metrics scrape asks
+        rarely (``vectors/metrics.py``) and PostgreSQL cuts it off after a few seconds."""
+        with self._db.write_engine.begin() as conn:
+            conn.execute(text("SELECT set_config('statement_timeout', '5000', true)"))
+            found = conn.execute(text(f"SELECT count(*) FROM {self.table}")).scalar_one()  # noqa: S608
+        return int(found)
 
     def _count(self, conn: Connection, owner: str, at_most: int | None) -> int:
         rows = f"SELECT 1 FROM {self.table} WHERE owner = :owner"  # noqa: S608
@@ -277,7 +289,7 @@ class PgVectorIndex:
 
     def _known_large(self, owner: str) -> bool:
         counted = self._large_since.get(owner)
-        return counted is not None and time.monotonic() - counted < LARGE_FOR_SECONDS
+        return counted is not None and self._clock.monotonic() - counted < LARGE_FOR_SECONDS
 
     def _small(self, conn: Connection, owner: str) -> bool:
         # Bounded, whatever the owner's size, but ~8 ms at 50k: a large owner is recounted
@@ -287,5 +299,5 @@ class PgVectorIndex:
         if self._count(conn, owner, self._exact_limit + 1) <= self._exact_limit:
             self._large_since.pop(owner, None)
             return True
-        self._large_since[owner] = time.monotonic()
+        self._large_since[owner] = self._clock.monotonic()
         return False

@@ -36,11 +36,13 @@ class TieredIndex:
         exact_limit: int = DEFAULT_EXACT_LIMIT,
         data_dir: Path | None = None,
         params: HnswParams | None = None,
+        graph_type: type[HnswGraph] = HnswGraph,
     ) -> None:
         self._exact = ExactIndex(space, dimensions)
         self._exact_limit = exact_limit
         self._dir = data_dir
         self._params = params or HnswParams()
+        self._graph_type = graph_type  # what builds, loads and saves the graphs
         self._graphs: dict[str, HnswGraph] = {}
         self._changed: set[str] = set()  # owners whose graph differs from its saved file
         self._lock = threading.RLock()
@@ -87,6 +89,9 @@ class TieredIndex:
     def count(self, owner: str, at_most: int | None = None) -> int:
         return self._exact.count(owner, at_most)
 
+    def size(self) -> int:
+        return self._exact.size()
+
     def search(
         self,
         owner: str,
@@ -124,9 +129,10 @@ class TieredIndex:
         ids, vectors = self._exact.vectors(owner)
         digest = contents_digest(ids, vectors)
         path = self._path(owner)
-        graph = HnswGraph.load(path, self.dimensions, self._params, digest) if path else None
+        graphs = self._graph_type
+        graph = graphs.load(path, self.dimensions, self._params, digest) if path else None
         if graph is None:
-            graph = HnswGraph(self.dimensions, self._params)
+            graph = graphs(self.dimensions, self._params)
             graph.add(ids, vectors)
             self._save(owner, graph, digest)
             log.info("vector_graph_built", space=self.space, vectors=len(ids))

@@ -1,4 +1,4 @@
-"""Everything the webhook side needs, built once from Settings (see ``container.py``).
+"""Everything the webhook side needs, built once (``container.py`` maps the settings).
 
 The queue calls ``outbox.enqueue`` inside the transaction that completes a request and
 ``kick()`` after committing it; submit calls ``validate_url``; the app's lifespan runs
@@ -12,17 +12,17 @@ import contextlib
 import threading
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry
 
-from impasto.config import Settings
 from impasto.kit.clock import Clock
 from impasto.kit.db import Database
 from impasto.kit.egress.addresses import AddressPolicy
 from impasto.kit.ids import IdGenerator
 from impasto.webhooks.backoff import RetryPolicy
+from impasto.webhooks.metrics import WebhookMetrics
 from impasto.webhooks.outbox import WebhookOutbox
 from impasto.webhooks.sender import WebhookSender
-from impasto.webhooks.signing_keys import SigningKeys, load_signing_keys
+from impasto.webhooks.signing_keys import SigningKeys
 from impasto.webhooks.urls import validate_webhook_url
 
 JITTER = 0.1  # spreads the retries of many webhooks that failed together
@@ -66,16 +66,6 @@ class Wakeup:
                 loop.call_soon_threadsafe(event.set)
 
 
-class WebhookMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.deliveries = Counter(
-            "impasto_webhook_deliveries_total",
-            "Webhook delivery attempts by outcome: delivered, retry, failed (given up).",
-            ["outcome"],
-            registry=registry,
-        )
-
-
 @dataclass
 class Webhooks:
     keys: SigningKeys
@@ -95,29 +85,25 @@ class Webhooks:
 
 
 def build_webhooks(
-    settings: Settings,
     database: Database,
     clock: Clock,
     ids: IdGenerator,
     registry: CollectorRegistry,
+    *,
+    keys: SigningKeys,
+    policy: AddressPolicy,
+    max_attempts: int,
+    retry_window_seconds: float,
+    timeout: float,
 ) -> Webhooks:
-    configured = settings.webhook_signing_key
-    keys = load_signing_keys(
-        configured.get_secret_value() if configured else None,
-        settings.data_dir,
-        settings.webhook_previous_public_keys,
-    )
-    policy = AddressPolicy(settings.fetch_allowed_networks)
     retry = RetryPolicy(
-        max_attempts=settings.webhook_max_attempts,
-        window_seconds=settings.webhook_retry_window_seconds,
-        jitter=JITTER,
+        max_attempts=max_attempts, window_seconds=retry_window_seconds, jitter=JITTER
     )
-    timeout = settings.webhook_timeout_seconds
+    metrics = WebhookMetrics(registry, database, clock)
     return Webhooks(
         keys=keys,
-        outbox=WebhookOutbox(database, clock, ids, retry, attempt_timeout=timeout),
+        outbox=WebhookOutbox(database, clock, ids, retry, attempt_timeout=timeout, metrics=metrics),
         sender=WebhookSender(keys, clock, timeout=timeout, policy=policy),
         policy=policy,
-        metrics=WebhookMetrics(registry),
+        metrics=metrics,
     )

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from impasto.deps import ContainerDep
 from impasto.kit.http.bodies import BoundedRoute
+from impasto.webhooks.deps import SigningKeysDep
 
 router = APIRouter(route_class=BoundedRoute, tags=["Webhooks"], include_in_schema=False)
 
@@ -18,6 +18,6 @@ CACHE_CONTROL = "public, max-age=3600"
 
 @router.get("/.well-known/jwks.json")
 @router.get("/rest/.well-known/jwks.json")
-def jwks(container: ContainerDep) -> JSONResponse:
-    document: dict[str, Any] = container.webhooks.keys.jwks()
+def jwks(keys: SigningKeysDep) -> JSONResponse:
+    document: dict[str, Any] = keys.jwks()
     return JSONResponse(document, headers={"Cache-Control": CACHE_CONTROL})

@@ -21,6 +21,7 @@ from impasto.kit.db import Database
 from impasto.kit.ids import IdGenerator
 from impasto.models import WebhookDelivery
 from impasto.webhooks.backoff import RetryPolicy
+from impasto.webhooks.metrics import WebhookMetrics
 from impasto.webhooks.payload import build_webhook_body
 from impasto.webhooks.records import (
     AttemptOutcome,
@@ -44,9 +45,11 @@ class WebhookOutbox:
         policy: RetryPolicy,
         *,
         attempt_timeout: float,
+        metrics: WebhookMetrics,
     ) -> None:
         self.database = database
         self.policy = policy
+        self._metrics = metrics
         self._clock = clock
         self._ids = ids
         self._claim_for = timedelta(seconds=attempt_timeout + CLAIM_MARGIN_SECONDS)
@@ -124,6 +127,7 @@ class WebhookOutbox:
     ) -> AttemptOutcome:
         """Delivered, rescheduled with backoff, or failed after the last attempt."""
         now = self._clock.now()
+        waited: float | None = None
         with self.database.session(write=True) as session:
             repo = WebhookRepository(session)
             row = repo.lock_attempt(delivery_id, attempt)
@@ -134,6 +138,7 @@ class WebhookOutbox:
             if result.delivered:
                 row.state = DeliveryState.DELIVERED
                 row.delivered_at = now
+                waited = (now - row.created_at).total_seconds()  # enqueued on completion
                 outcome = AttemptOutcome.DELIVERED
             else:
                 delay = self.policy.delay_after(attempt)
@@ -144,6 +149,8 @@ class WebhookOutbox:
                     row.next_attempt_at = now + timedelta(seconds=delay)
                     outcome = AttemptOutcome.RETRY
             repo.flush()
+        if waited is not None:  # committed
+            self._metrics.latency.observe(max(0.0, waited))
         return outcome
 
 

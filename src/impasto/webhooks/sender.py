@@ -1,7 +1,7 @@
 """POSTing one signed webhook through the SSRF-safe connection machinery.
 
-The connection goes through the same vetting network backend as URL fetches
-(``files.fetch``): every resolved address must pass the address policy
+The connection goes through the same egress guard as URL fetches
+(``kit/egress/transport.py``): every resolved address must pass the address policy
 (``IMPASTO_FETCH_ALLOWED_NETWORKS`` opens loopback/private ranges), and the socket goes to
 the vetted address. Redirects are never followed (a 3xx is a failed attempt), the whole
 attempt has one deadline, and at most a few KiB of the answer are read.
@@ -17,8 +17,9 @@ import httpx
 
 from impasto import __version__
 from impasto.kit.clock import Clock
-from impasto.kit.egress.addresses import AddressPolicy, Resolver, SystemResolver
-from impasto.kit.egress.fetch import FetchFailed, FetchRefused, _VettingBackend
+from impasto.kit.egress.addresses import AddressPolicy, Resolver
+from impasto.kit.egress.errors import FetchFailed, FetchRefused
+from impasto.kit.egress.transport import VettedTransport, request_target
 from impasto.webhooks.records import AttemptResult, ClaimedDelivery
 from impasto.webhooks.signing import signature_headers
 from impasto.webhooks.signing_keys import SigningKeys
@@ -41,8 +42,7 @@ class WebhookSender:
         self.keys = keys
         self._clock = clock
         self._timeout = timeout
-        self._backend = _VettingBackend(policy or AddressPolicy(), resolver or SystemResolver())
-        self._ssl = ssl_context or ssl.create_default_context()
+        self._transport = VettedTransport(policy, resolver, ssl_context)
 
     async def send(self, delivery: ClaimedDelivery) -> AttemptResult:
         """Make one attempt; never raises for anything the receiver or network does."""
@@ -80,15 +80,10 @@ class WebhookSender:
 
     async def _post(self, url: httpx.URL, headers: dict[str, str], body: bytes) -> int:
         timeouts = {name: self._timeout for name in ("connect", "pool", "read", "write")}
-        target = httpcore.URL(
-            scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
-        )
-        async with httpcore.AsyncConnectionPool(
-            ssl_context=self._ssl, network_backend=self._backend, retries=0
-        ) as pool:
+        async with self._transport.pool() as pool:
             request = httpcore.Request(
                 "POST",
-                target,
+                request_target(url),
                 headers=list(headers.items()),
                 content=body,
                 extensions={"timeout": timeouts},

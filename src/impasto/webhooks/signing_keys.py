@@ -8,13 +8,8 @@ so receivers keep verifying across restarts. Servers sharing a database must sha
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,21 +19,20 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from impasto.kit import base64url
+from impasto.kit.secret_files import read_or_create
+
 KEY_FILE = "webhook-signing.pem"
 _RAW = serialization.Encoding.Raw
 _RAW_PUBLIC = serialization.PublicFormat.Raw
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def b64decode_any(text: str) -> bytes:
     """Standard or URL-safe base64, padding optional; raises ``ValueError``."""
     text = "".join(text.split()).rstrip("=").replace("+", "-").replace("/", "_")
     try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError):
+        return base64url.decode(text)
+    except ValueError:
         raise ValueError("not valid base64") from None
 
 
@@ -48,10 +42,10 @@ def public_bytes(key: Ed25519PublicKey) -> bytes:
 
 def jwk(key: Ed25519PublicKey) -> dict[str, str]:
     """The public key as a JWK (RFC 8037), with its thumbprint as ``kid``."""
-    x = b64url(public_bytes(key))
+    x = base64url.encode(public_bytes(key))
     # RFC 7638: SHA-256 of the required members, sorted, without whitespace.
     canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"))
-    kid = b64url(hashlib.sha256(canonical.encode()).digest())
+    kid = base64url.encode(hashlib.sha256(canonical.encode()).digest())
     return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "use": "sig", "alg": "EdDSA"}
 
 
@@ -123,30 +117,16 @@ def load_signing_keys(
         except ValueError as exc:
             raise ValueError(f"webhook_signing_key: {exc}") from None
     path = data_dir / KEY_FILE
-    if not path.exists():
-        _create_key_file(path)
+    pem = read_or_create(path, _new_pem)
     try:
-        return SigningKeys(parse_private_key(path.read_text()), older)
+        return SigningKeys(parse_private_key(pem.decode()), older)
     except ValueError as exc:
         raise RuntimeError(f"{path}: {exc}; delete it to make a new key") from None
 
 
-def _create_key_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    pem = Ed25519PrivateKey.generate().private_bytes(
+def _new_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    # Written aside (mkstemp: mode 0600) and linked into place, so a concurrent first start
-    # never reads half a key, and the first writer wins.
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".webhook-signing-")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(pem)
-            file.flush()
-            os.fsync(file.fileno())
-        with contextlib.suppress(FileExistsError):
-            os.link(temp, path)
-    finally:
-        os.unlink(temp)

@@ -7,13 +7,13 @@ process may run one: claims never overlap (see ``outbox``).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
 from anyio import to_thread
 
+from impasto.kit.background import every
 from impasto.kit.logging import get_logger
 from impasto.webhooks.core import Webhooks
 from impasto.webhooks.records import AttemptOutcome, ClaimedDelivery
@@ -61,22 +61,6 @@ class WebhookDeliverer:
             error=result.error,
         )
 
-    async def run(self, interval: float) -> None:
-        """Deliver until cancelled; a failed round is logged and the loop goes on."""
-        event = self._webhooks.wakeup.bind()
-        try:
-            while True:
-                event.clear()
-                try:
-                    await self.deliver_due()
-                except Exception:
-                    _log.exception("webhook.delivery_failed")
-                with contextlib.suppress(TimeoutError):
-                    with anyio.fail_after(interval):
-                        await event.wait()
-        finally:
-            self._webhooks.wakeup.unbind()
-
 
 @asynccontextmanager
 async def delivering(webhooks: Webhooks, interval: float) -> AsyncIterator[None]:
@@ -84,9 +68,21 @@ async def delivering(webhooks: Webhooks, interval: float) -> AsyncIterator[None]
     if interval <= 0:
         yield
         return
-    async with anyio.create_task_group() as group:
-        group.start_soon(WebhookDeliverer(webhooks).run, interval)
-        try:
+    deliverer = WebhookDeliverer(webhooks)
+
+    async def deliver() -> None:
+        await deliverer.deliver_due()
+
+    wakeup = webhooks.wakeup.bind()
+    try:
+        async with every(
+            interval,
+            deliver,
+            name="webhook-sender",
+            log=_log,
+            failure="webhook.delivery_failed",
+            wakeup=wakeup,
+        ):
             yield
-        finally:
-            group.cancel_scope.cancel()
+    finally:
+        webhooks.wakeup.unbind()

@@ -31,7 +31,9 @@ from impasto.runners.request_run import RunRequest
 from impasto.runners.spool import SpooledFile, replace_refs
 from impasto.runs.queue.completion import Result, platform_failure
 from impasto.runs.queue.leases import Claim
-from impasto.workers.link import AppSpec, WorkerLink
+from impasto.runs.workers.local_link import AppSpec
+from impasto.workers.link import WorkerLink
+from impasto.workers.metrics import RunnerMetrics
 from impasto.workers.pool import AppPool
 
 logger = get_logger("impasto.workers")
@@ -57,9 +59,12 @@ def worker_name() -> str:
 
 
 class WorkerAgent:
-    def __init__(self, link: WorkerLink, config: AgentConfig) -> None:
+    def __init__(
+        self, link: WorkerLink, config: AgentConfig, metrics: RunnerMetrics | None = None
+    ) -> None:
         self._link = link
         self._config = config
+        self._metrics = metrics or RunnerMetrics()
         self._pools: dict[str, AppPool] = {}
         self._running: dict[str, tuple[Claim, AppPool, asyncio.Task[None]]] = {}
         self._runners: dict[str, Any] = {}
@@ -160,6 +165,7 @@ class WorkerAgent:
             self._config.spool_dir / app.app_id.replace("/", "--"),
             self._fetch_input,
             on_loaded,
+            self._metrics,
         )
 
     async def _fetch_input(self, request_id: str, url: str) -> bytes:

@@ -15,32 +15,41 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from impasto.container import Container
+from impasto.config import Settings
+from impasto.files.core import FilesCore
+from impasto.kit.db import Database
+from impasto.kit.egress.fetch import UrlFetcher
 from impasto.kit.logging import get_logger
+from impasto.runs.queue.service import RunDeps
+from impasto.runs.workers.local_link import LocalLink
 from impasto.workers.agent import AgentConfig, WorkerAgent, worker_name
-from impasto.workers.local_link import LocalLink
+from impasto.workers.metrics import RunnerMetrics
 
 logger = get_logger("impasto.workers")
 SPOOL = "spool"
 
 
 @asynccontextmanager
-async def embedded_worker(container: Container) -> AsyncIterator[WorkerAgent | None]:
-    settings = container.settings
+async def embedded_worker(
+    settings: Settings,
+    database: Database,
+    runs: RunDeps,
+    files: FilesCore,
+    fetcher: UrlFetcher,
+    metrics: RunnerMetrics,
+) -> AsyncIterator[WorkerAgent | None]:
     if not settings.embedded_worker:
         yield None
         return
     worker_id = f"{worker_name()}-{secrets.token_hex(4)}"
     spools = settings.data_dir / SPOOL
     await asyncio.to_thread(remove_stale_spools, spools)
-    link = LocalLink(
-        worker_id, container.database, container.runs, container.files, container.url_fetcher
-    )
+    link = LocalLink(worker_id, database, runs, files, fetcher)
     config = AgentConfig(
         spool_dir=spools / worker_id,
         heartbeat_seconds=max(0.5, settings.queue_lease_seconds / 3),
     )
-    agent = WorkerAgent(link, config)
+    agent = WorkerAgent(link, config, metrics)
     await agent.start()
     try:
         yield agent

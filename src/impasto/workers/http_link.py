@@ -29,8 +29,8 @@ from impasto.kit.logging import get_logger
 from impasto.runners.spool import SpooledFile
 from impasto.runs.queue.completion import Result
 from impasto.runs.queue.leases import Beat, Claim
+from impasto.runs.workers.local_link import AppSpec
 from impasto.runs.workers.schemas import result_json
-from impasto.workers.link import AppSpec
 
 logger = get_logger("impasto.workers")
 READ_BLOCK = 1 << 20

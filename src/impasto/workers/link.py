@@ -3,37 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from impasto.runners.spool import SpooledFile
 from impasto.runs.queue.completion import Result
 from impasto.runs.queue.leases import Beat, Claim
-
-
-@dataclass(frozen=True)
-class AppSpec:
-    """A deployed app as a worker sees it."""
-
-    app_id: str
-    import_path: str
-    settings: dict[str, Any]
-    endpoint_ids: list[str]
-    env: dict[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AppSpec:
-        return cls(
-            app_id=str(data["app_id"]),
-            import_path=str(data["import_path"]),
-            settings=dict(data["settings"]),
-            endpoint_ids=[str(item) for item in data["endpoint_ids"]],
-            env={str(k): str(v) for k, v in dict(data.get("env") or {}).items()},
-        )
+from impasto.runs.workers.local_link import AppSpec
 
 
 class WorkerLink(Protocol):

@@ -9,12 +9,14 @@ runner that last served that hint while it lives (session affinity).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from impasto.kit.logging import get_logger
 from impasto.runners.handle import FileResolver, RunnerHandle, RunnerSpec
-from impasto.workers.link import AppSpec
+from impasto.runs.workers.local_link import AppSpec
+from impasto.workers.metrics import RunnerMetrics
 
 logger = get_logger("impasto.workers")
 
@@ -26,8 +28,10 @@ class AppPool:
         spool_root: Path,
         resolver: FileResolver,
         on_loaded: Callable[[bool], None],
+        metrics: RunnerMetrics | None = None,
     ) -> None:
         self.app = app
+        self._metrics = metrics or RunnerMetrics()
         self._spool = spool_root
         self._resolver = resolver
         self._on_loaded = on_loaded
@@ -91,6 +95,7 @@ class AppPool:
                     self._runners.remove(runner)
                     self._idle_since.pop(id(runner), None)
                     await runner.stop()
+                    self._gone(runner)
             if not self._runners:
                 self._report_loaded(False)
 
@@ -98,6 +103,8 @@ class AppPool:
         async with self._lock:
             runners, self._runners = self._runners, []
         await asyncio.gather(*(runner.stop() for runner in runners), return_exceptions=True)
+        for runner in runners:
+            self._gone(runner)
         if runners:
             self._report_loaded(False)
 
@@ -108,7 +115,13 @@ class AppPool:
             startup_timeout=self.startup_timeout,
             env=self.app.env,
         )
-        runner = await RunnerHandle.start(spec, resolver=self._resolver)
+        began = time.monotonic()
+        try:
+            runner = await RunnerHandle.start(spec, resolver=self._resolver)
+        except Exception as exc:
+            self._metrics.start_failed(self.app.app_id, exc)
+            raise
+        self._metrics.started(self.app.app_id, time.monotonic() - began)
         self._runners.append(runner)
         logger.info("runner_started", app=self.app.app_id, pid=runner.pid)
         self._report_loaded(True)
@@ -129,6 +142,7 @@ class AppPool:
         dead = [runner for runner in self._runners if not runner.alive]
         for runner in dead:
             self._runners.remove(runner)
+            self._gone(runner)
             logger.warning(
                 "runner_exited",
                 app=self.app.app_id,
@@ -138,3 +152,7 @@ class AppPool:
             )
         if dead:
             self._hints = {h: r for h, r in self._hints.items() if r.alive}
+
+    def _gone(self, runner: RunnerHandle) -> None:
+        """Count a runner that left the pool (once: it is out of ``_runners`` now)."""
+        self._metrics.exited(self.app.app_id, runner.exit_reason or "stopped")

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from impasto.config import Settings
 from impasto.container import Container
-from tests.conftest import auth, make_key
+from tests.conftest import SettingsFactory, auth, make_key
 
 SERIAL_APP = "acme/serial=tests.integration.runs.queue_apps:SerialApp"
 SHARED_APP = "acme/shared=tests.integration.runs.queue_apps:SharedApp"
@@ -29,16 +29,12 @@ WAIT_SECONDS = 60.0  # a bound against hangs, never an assertion about speed
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
+def settings(make_settings: SettingsFactory) -> Settings:
+    return make_settings(
         rate_limit_per_second=10_000,
         rate_limit_burst=10_000,
         builtin_apps=True,
         embedded_worker=True,
-        assets_index_interval_seconds=0,
-        embedders=[],  # no model loading unless a test asks for it
         apps=[SERIAL_APP, SHARED_APP],
         fetch_allowed_networks=["127.0.0.0/8"],  # the webhook receiver is on loopback
         webhook_poll_interval_seconds=0.05,

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from impasto.config import Settings
 from impasto.storage import ObjectStore
 from impasto.storage.local import LocalObjectStore
 from impasto.storage.memory import MemoryObjectStore
@@ -38,22 +37,15 @@ def s3_endpoint() -> Iterator[str]:
     server.stop()
 
 
-def s3_settings(endpoint: str, bucket: str) -> Settings:
-    return Settings(
-        storage_backend="s3",
-        s3_bucket=bucket,
-        s3_endpoint_url=endpoint,
-        s3_region="us-east-1",
-        s3_prefix="impasto/test",
-        s3_access_key_id="testing",
-        s3_secret_access_key="testing",
-    )
-
-
 @pytest.fixture(scope="session")
 def s3_client(s3_endpoint: str) -> S3Client:
     """One client for the session: building a boto3 client costs a few hundred ms."""
-    return make_s3_client(s3_settings(s3_endpoint, "unused"))
+    return make_s3_client(
+        endpoint_url=s3_endpoint,
+        region="us-east-1",
+        access_key_id="testing",
+        secret_access_key="testing",
+    )
 
 
 @pytest.fixture

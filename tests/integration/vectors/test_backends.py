@@ -11,11 +11,13 @@ import pytest
 from structlog.testing import capture_logs
 
 from impasto.assets.search.ann import check_buffers
+from impasto.kit.clock import FrozenClock
 from impasto.kit.db import Database
 from impasto.vectors import ExactIndex, TieredIndex
 from impasto.vectors.base import VectorIndex
 from impasto.vectors.factory import open_vector_index
-from impasto.vectors.pgvector import PgVectorIndex, pgvector_available
+from impasto.vectors.hnsw import HnswParams
+from impasto.vectors.pgvector import LARGE_FOR_SECONDS, PgVectorIndex, pgvector_available
 from tests.unit.vectors.synthetic import clustered
 
 DIMS = 24
@@ -121,17 +123,23 @@ def test_bulk_adds_upsert_like_single_ones(database: Database, tmp_path: Path) -
 
 
 def test_a_load_that_doubles_the_table_rebuilds_the_graph(
-    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """pgvector: the HNSW index is dropped for a large load and built again after it."""
     from sqlalchemy import text
 
-    from impasto.vectors import pgvector
-
-    index = _open(database, tmp_path, exact_limit=200)
-    if not isinstance(index, PgVectorIndex):
+    if not pgvector_available(database):
         pytest.skip("pgvector only")
-    monkeypatch.setattr(pgvector, "REBUILD_ROWS", 1000)
+    clock = FrozenClock()
+    index = PgVectorIndex(
+        database,
+        "test@1",
+        DIMS,
+        exact_limit=200,
+        params=HnswParams(expansion_search=64),
+        rebuild_rows=1000,
+        clock=clock,
+    )
     n = 1500
     vectors = clustered(n, DIMS, seed=7)
     ids = [f"v{i:04d}" for i in range(n)]
@@ -159,7 +167,7 @@ def test_a_load_that_doubles_the_table_rebuilds_the_graph(
     index.search("alice", vectors[0], 10)
     index.search("alice", vectors[1], 10)
     assert counts == []  # the searches above already found alice large
-    monkeypatch.setattr(pgvector, "LARGE_FOR_SECONDS", 0.0)
+    clock.advance(LARGE_FOR_SECONDS)
     index.search("alice", vectors[2], 10)
     assert counts == [201]
 

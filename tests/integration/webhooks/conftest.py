@@ -6,15 +6,14 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from impasto.config import Settings
 from impasto.container import Container, build_container
 from impasto.kit.clock import FrozenClock
 from impasto.models import Account, RequestRecord
+from tests.conftest import SERVER_DEFAULT, SettingsFactory
 
 
 @pytest.fixture
@@ -132,22 +131,22 @@ class Hooks:
 
 
 @pytest.fixture
-def make_hooks(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Hooks]]:
+def make_hooks(make_settings: SettingsFactory) -> Iterator[Callable[..., Hooks]]:
     made: list[Container] = []
 
     def make(*, allow_loopback: bool = True, **overrides: Any) -> Hooks:
         values: dict[str, Any] = {
-            "data_dir": tmp_path / "data",
-            "database_url": database_url,
             "fetch_allowed_networks": ["127.0.0.1/32"] if allow_loopback else [],
             # Only what a test starts runs: no background sender, sweeper, reaper or worker.
             "webhook_poll_interval_seconds": 0,
             "files_sweep_interval_seconds": 0,
             "queue_reap_interval_seconds": 0,
-            "embedded_worker": False,
-            "builtin_apps": False,
+            "rate_limit_per_second": SERVER_DEFAULT,
+            "rate_limit_burst": SERVER_DEFAULT,
+            "assets_index_interval_seconds": SERVER_DEFAULT,
+            "embedders": SERVER_DEFAULT,
         }
-        settings = Settings(**{**values, **overrides})
+        settings = make_settings(**{**values, **overrides})
         clock = FrozenClock()
         container = build_container(settings, clock=clock)
         outbox = container.webhooks.outbox

@@ -8,8 +8,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from impasto.app import create_app
+from impasto.kit.base64url import encode as b64url
 from impasto.webhooks.signing import signature_headers
-from impasto.webhooks.signing_keys import b64url, jwk
+from impasto.webhooks.signing_keys import jwk
 from impasto.webhooks.verify import verify_webhook
 from tests.integration.webhooks.conftest import Hooks
 

@@ -4,7 +4,6 @@ a tenant key from a worker key, and reads the owner's private inputs through the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TypeVar
 
 import httpx
@@ -18,7 +17,7 @@ from impasto.kit.clock import SystemClock
 from impasto.kit.egress.fetch import FetchLimits, UrlFetcher
 from impasto.models import KeyScope
 from impasto.workers.http_link import HttpLink, WorkerApiError
-from tests.conftest import auth, make_key, make_worker_key
+from tests.conftest import SERVER_DEFAULT, SettingsFactory, auth, make_key, make_worker_key
 
 T = TypeVar("T")
 API = "http://testserver"
@@ -26,15 +25,13 @@ FORBID = {"X-Fal-Object-Lifecycle": '{"initial_acl": {"default": "forbid"}}'}
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
+def settings(make_settings: SettingsFactory) -> Settings:
+    return make_settings(
+        rate_limit_per_second=SERVER_DEFAULT,
+        rate_limit_burst=SERVER_DEFAULT,
         builtin_apps=True,
         embedded_worker=False,  # the link under test is the worker
         queue_reap_interval_seconds=0,
-        embedders=[],
-        assets_index_interval_seconds=0,
     )
 
 

@@ -9,14 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-import pytest
 from numpy.typing import NDArray
 from PIL import Image
 
 from impasto.assets.indexing.media import media_type_for
 from impasto.assets.ingest.runs import file_refs, prompt_of
 from impasto.assets.ingest.uploads import mentions
-from impasto.assets.search import legs
 from impasto.assets.search.browse import search_depth
 from impasto.assets.search.exact import ExactVectorLeg
 from impasto.assets.search.legs import LegHit, LegResult, Scope, SearchInput, fuse, run_legs
@@ -125,16 +123,13 @@ class Recording(Overlapping):
         self.prepared_on = threading.current_thread()
 
 
-def test_a_prepare_still_queued_behind_other_searches_runs_on_the_searching_thread(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_prepare_still_queued_behind_other_searches_runs_on_the_searching_thread() -> None:
     busy = ThreadPoolExecutor(1)
     release = threading.Event()
     busy.submit(release.wait)  # the pool's one worker is taken by another search
-    monkeypatch.setattr(legs, "_PREPARING", busy)
     leg = Recording("alone", threading.Event())
     try:
-        run_legs(None, Scope("alice"), SearchInput(text="x"), [leg], 10)  # type: ignore[arg-type]
+        run_legs(None, Scope("alice"), SearchInput(text="x"), [leg], 10, preparer=busy)  # type: ignore[arg-type]
     finally:
         release.set()
         busy.shutdown()

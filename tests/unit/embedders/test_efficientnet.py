@@ -84,9 +84,8 @@ def test_bad_bytes_are_invalid_media(classifier: EfficientNetLite0) -> None:
         PooledFeatureEmbedder(classifier).embed_images([b"GIF89a not really"])
 
 
-def test_unavailable_without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("impasto.embedders.efficientnet.torch_available", lambda: False)
-    embedder = PooledFeatureEmbedder(EfficientNetLite0())
+def test_unavailable_without_torch() -> None:
+    embedder = PooledFeatureEmbedder(EfficientNetLite0(installed=lambda: False))
     assert not embedder.available()
     with pytest.raises(EmbedderUnavailable):
         embedder.embed_images([_jpeg(np.zeros((8, 8, 3), np.uint8))])

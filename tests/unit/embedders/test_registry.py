@@ -33,7 +33,7 @@ def test_settings_name_known_embedders_only() -> None:
 
 
 def test_registry_from_settings_caches_in_the_data_dir(tmp_path: Path) -> None:
-    from impasto.embedders.registry import registry_from_settings
+    from impasto.container import embedder_registry
 
-    registry = registry_from_settings(Settings(data_dir=tmp_path, embedders="hash,clip"))
+    registry = embedder_registry(Settings(data_dir=tmp_path, embedders="hash,clip"))
     assert registry.spaces == ["hash@1"]  # clip needs IMPASTO_MODELS_DIR

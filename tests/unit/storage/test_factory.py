@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from impasto.config import Settings
-from impasto.storage.factory import build_object_store
+from impasto.container import build_object_store
 from impasto.storage.local import LocalObjectStore
 from impasto.storage.memory import MemoryObjectStore
 from impasto.storage.protocol import is_blob_key

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from impasto.vectors import ExactIndex, TieredIndex
+from impasto.vectors.base import Vectors
 from impasto.vectors.hnsw import HnswGraph
 from tests.unit.vectors.synthetic import clustered
 
@@ -69,51 +71,55 @@ def test_removed_vectors_leave_the_graph(tmp_path: Path) -> None:
     assert index.search("big", vectors[7], 1)[0].id == "new"
 
 
+class CountingGraph(HnswGraph):
+    """The graph, keeping the size of each ``add`` and the path of each ``save``."""
+
+    added: list[int]
+    saved: list[Path]
+
+    def add(self, ids: Sequence[str], vectors: Vectors) -> None:
+        CountingGraph.added.append(len(ids))
+        super().add(ids, vectors)
+
+    def save(self, path: Path, digest: str) -> None:
+        CountingGraph.saved.append(path)
+        super().save(path, digest)
+
+
+@pytest.fixture
+def counting() -> type[CountingGraph]:
+    CountingGraph.added, CountingGraph.saved = [], []
+    return CountingGraph
+
+
 def test_a_saved_graph_is_reused_for_the_same_vectors_only(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, counting: type[CountingGraph]
 ) -> None:
     vectors = clustered(N, DIMS)
     first = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path)
     _fill(first, vectors)
     expected = first.search("big", vectors[3], 10)
 
-    built: list[int] = []
-    original = HnswGraph.add
-
-    def counting_add(self: HnswGraph, ids: list[str], matrix: np.ndarray) -> None:
-        built.append(len(ids))
-        original(self, ids, matrix)
-
-    monkeypatch.setattr(HnswGraph, "add", counting_add)
-    again = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path)
+    again = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path, graph_type=counting)
     _fill(again, vectors)  # the same contents: the saved graph loads, no bulk build
     assert again.search("big", vectors[3], 10) == expected
-    assert max(built, default=0) < N
+    assert max(counting.added, default=0) < N
 
-    changed = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path)
+    changed = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path, graph_type=counting)
     _fill(changed, vectors[::-1].copy())  # same ids, other vectors: rebuilt
-    assert max(built) == N
+    assert max(counting.added) == N
 
 
-def test_only_a_changed_graph_is_saved_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    index = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path)
+def test_only_a_changed_graph_is_saved_again(tmp_path: Path, counting: type[CountingGraph]) -> None:
+    index = TieredIndex("t@1", DIMS, exact_limit=500, data_dir=tmp_path, graph_type=counting)
     ids = _fill(index, clustered(N, DIMS))  # built, and saved by the build
-    saves: list[Path] = []
-    original = HnswGraph.save
-
-    def counting_save(self: HnswGraph, path: Path, digest: str) -> None:
-        saves.append(path)
-        original(self, path, digest)
-
-    monkeypatch.setattr(HnswGraph, "save", counting_save)
+    counting.saved.clear()
     index.save()
-    assert saves == []
+    assert counting.saved == []
     index.remove("big", ids[:1])
     index.save()
     index.save()
-    assert len(saves) == 1
+    assert len(counting.saved) == 1
 
 
 def test_usearch_and_onnxruntime_load_in_one_process() -> None:

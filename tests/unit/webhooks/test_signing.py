@@ -11,11 +11,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from impasto.kit.base64url import encode as b64url
 from impasto.webhooks.signing import signature_headers
 from impasto.webhooks.signing_keys import (
     KEY_FILE,
     SigningKeys,
-    b64url,
     jwk,
     load_signing_keys,
     parse_public_key,

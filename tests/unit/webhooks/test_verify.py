@@ -8,8 +8,9 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from impasto.kit.base64url import encode as b64url
 from impasto.webhooks.signing import signature_headers
-from impasto.webhooks.signing_keys import SigningKeys, b64url, public_bytes
+from impasto.webhooks.signing_keys import SigningKeys, public_bytes
 from impasto.webhooks.verify import JWKSCache, WebhookVerificationError, verify_webhook
 
 NOW = 1_767_225_600

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
+from impasto.assets.collections.deps import ReadCollections, WriteCollections
 from impasto.assets.collections.service import UNSET, CollectionFields, CollectionService
-from impasto.assets.deps import answer
+from impasto.assets.deps import Browser, Idempotent, IdempotentAnswer
 from impasto.assets.schemas import (
     Ancestor,
     AssetList,
@@ -27,25 +28,16 @@ from impasto.assets.schemas import (
     Success,
     TargetBody,
 )
-from impasto.assets.search.params import BrowseParams, run_browse
+from impasto.assets.search.params import BrowseParams
 from impasto.assets.service import Target
-from impasto.deps import ContainerDep, ReadSession, WriteSession
 from impasto.keys.auth import ApiPrincipal
 from impasto.kit.http.bodies import BoundedRoute
 
 router = APIRouter(route_class=BoundedRoute)
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", description="Optional idempotency key for safe retries"),
-]
 CollectionId = Annotated[str, Path(min_length=1, max_length=64)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int | None, Query(ge=0, le=1_000_000)]
-
-
-def _service(session: Any, container: ContainerDep) -> CollectionService:
-    return CollectionService(session, container.clock, container.ids)
 
 
 def _fields(
@@ -83,14 +75,11 @@ def _character(view: Any) -> CharacterOut:
 @router.get("/collections", operation_id="listAssetCollections", summary="List collections")
 def list_collections(
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    collections: ReadCollections,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> CollectionList:
-    views = _service(session, container).listing(
-        principal.owner, characters=False, limit=limit, offset=offset or 0
-    )
+    views = collections.listing(principal.owner, characters=False, limit=limit, offset=offset or 0)
     return CollectionList(collections=[_out(v) for v in views])
 
 
@@ -104,21 +93,16 @@ def list_collections(
 def create_collection(
     body: CollectionCreate,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
 ) -> Response:
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation="createAssetCollection",
+    return idempotent.answer(
+        "createAssetCollection",
         request=body.model_dump(),
         status_code=201,
         produce=lambda: CollectionEnvelope(
             collection=_out(
-                _service(session, container).create(
+                collections.create(
                     principal.owner, _fields(body), parent_id=body.parent_collection_id
                 )
             )
@@ -132,10 +116,9 @@ def create_collection(
 def get_collection(
     collection_id: CollectionId,
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    collections: ReadCollections,
 ) -> CollectionEnvelope:
-    view = _service(session, container).get(principal.owner, collection_id, character=False)
+    view = collections.get(principal.owner, collection_id, character=False)
     return CollectionEnvelope(collection=_out(view))
 
 
@@ -149,23 +132,16 @@ def update_collection(
     collection_id: CollectionId,
     body: CollectionPatch,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
 ) -> Response:
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation=f"updateAssetCollection:{collection_id}",
+    return idempotent.answer(
+        f"updateAssetCollection:{collection_id}",
         request=body.model_dump(exclude_unset=True),
         status_code=200,
         produce=lambda: CollectionEnvelope(
             collection=_out(
-                _service(session, container).update(
-                    principal.owner, collection_id, _fields(body), character=False
-                )
+                collections.update(principal.owner, collection_id, _fields(body), character=False)
             )
         ),
     )
@@ -181,19 +157,14 @@ def update_collection(
 def delete_collection(
     collection_id: CollectionId,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
 ) -> Response:
     def produce() -> None:
-        _service(session, container).delete(principal.owner, collection_id, character=False)
+        collections.delete(principal.owner, collection_id, character=False)
 
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation=f"deleteAssetCollection:{collection_id}",
+    return idempotent.answer(
+        f"deleteAssetCollection:{collection_id}",
         request=None,
         status_code=204,
         produce=produce,
@@ -208,56 +179,63 @@ def delete_collection(
 def hierarchy(
     collection_id: CollectionId,
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    collections: ReadCollections,
 ) -> Hierarchy:
-    root, ancestors = _service(session, container).hierarchy(principal.owner, collection_id)
+    root, ancestors = collections.hierarchy(principal.owner, collection_id)
     return Hierarchy(
         hierarchy=Node.model_validate(root, from_attributes=True),
         ancestors=[Ancestor.model_validate(a, from_attributes=True) for a in ancestors],
     )
 
 
-def _favorite_collection(value: bool, character: bool):  # type: ignore[no-untyped-def]
-    envelope = CharacterEnvelope if character else CollectionEnvelope
-
-    def endpoint(
-        collection_id: CollectionId,
-        principal: ApiPrincipal,
-        session: WriteSession,
-        container: ContainerDep,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response:
-        def produce() -> Any:
-            view = _service(session, container).favorite(
-                principal.owner, collection_id, value, character=character
-            )
-            if character:
-                return CharacterEnvelope(character=_character(view))
-            return CollectionEnvelope(collection=_out(view))
-
-        return answer(
-            session,
-            container,
-            owner=principal.owner,
-            key=idempotency_key,
-            operation=f"favorite:{character}:{value}:{collection_id}",
-            request=None,
-            status_code=200,
-            produce=produce,
-        )
-
-    return envelope, endpoint
+@router.post(
+    "/collections/{collection_id}/favorite",
+    operation_id="favoriteAssetCollection",
+    summary="Favorite a collection",
+    response_model=CollectionEnvelope,
+)
+def favorite_collection(
+    collection_id: CollectionId,
+    principal: ApiPrincipal,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
+) -> Response:
+    return _favorite_collection(collection_id, principal.owner, collections, idempotent, True)
 
 
-for _value, _verb in ((True, "favorite"), (False, "unfavorite")):
-    _model, _endpoint = _favorite_collection(_value, False)
-    router.post(
-        f"/collections/{{collection_id}}/{_verb}",
-        operation_id=f"{_verb}AssetCollection",
-        summary=f"{_verb.capitalize()} a collection",
-        response_model=_model,
-    )(_endpoint)
+@router.post(
+    "/collections/{collection_id}/unfavorite",
+    operation_id="unfavoriteAssetCollection",
+    summary="Unfavorite a collection",
+    response_model=CollectionEnvelope,
+)
+def unfavorite_collection(
+    collection_id: CollectionId,
+    principal: ApiPrincipal,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
+) -> Response:
+    return _favorite_collection(collection_id, principal.owner, collections, idempotent, False)
+
+
+def _favorite_collection(
+    collection_id: str,
+    owner: str,
+    collections: CollectionService,
+    idempotent: Idempotent,
+    value: bool,
+) -> Response:
+    def produce() -> CollectionEnvelope:
+        view = collections.favorite(owner, collection_id, value, character=False)
+        return CollectionEnvelope(collection=_out(view))
+
+    # Stored answers are keyed by this operation string: it must not change.
+    return idempotent.answer(
+        f"favorite:False:{value}:{collection_id}",
+        request=None,
+        status_code=200,
+        produce=produce,
+    )
 
 
 @router.post(
@@ -270,23 +248,16 @@ def move_collection(
     collection_id: CollectionId,
     body: MoveBody,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
 ) -> Response:
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation=f"moveAssetCollection:{collection_id}",
+    return idempotent.answer(
+        f"moveAssetCollection:{collection_id}",
         request=body.model_dump(),
         status_code=200,
         produce=lambda: CollectionEnvelope(
             collection=_out(
-                _service(session, container).move(
-                    principal.owner, collection_id, body.parent_collection_id
-                )
+                collections.move(principal.owner, collection_id, body.parent_collection_id)
             )
         ),
     )
@@ -298,57 +269,66 @@ def move_collection(
     summary="Browse or search the assets of a collection",
 )
 def collection_assets(
-    request: Request,
     collection_id: CollectionId,
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    browser: Browser,
     params: Annotated[BrowseParams, Depends()],
 ) -> AssetList:
-    return run_browse(request, principal, session, container, params, collection_id)
+    return browser.browse(principal.owner, params, collection_id)
 
 
-def _put_asset(present: bool):  # type: ignore[no-untyped-def]
-    def endpoint(
-        collection_id: CollectionId,
-        body: TargetBody,
-        principal: ApiPrincipal,
-        session: WriteSession,
-        container: ContainerDep,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response:
-        def produce() -> Success | None:
-            target = Target(body.asset_id, body.request_id, body.vector_id)
-            _service(session, container).put_asset(principal.owner, collection_id, target, present)
-            return Success() if present else None
-
-        return answer(
-            session,
-            container,
-            owner=principal.owner,
-            key=idempotency_key,
-            operation=f"collectionAsset:{present}:{collection_id}",
-            request=body.model_dump(),
-            status_code=200 if present else 204,
-            produce=produce,
-        )
-
-    return endpoint
-
-
-router.post(
+@router.post(
     "/collections/{collection_id}/assets",
     operation_id="addAssetToCollection",
     summary="Add an asset to a collection",
     response_model=Success,
-)(_put_asset(True))
-router.delete(
+)
+def add_asset(
+    collection_id: CollectionId,
+    body: TargetBody,
+    principal: ApiPrincipal,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
+) -> Response:
+    return _put_asset(collection_id, body, principal.owner, collections, idempotent, True)
+
+
+@router.delete(
     "/collections/{collection_id}/assets",
     operation_id="removeAssetFromCollection",
     summary="Remove an asset from a collection",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-)(_put_asset(False))
+)
+def remove_asset(
+    collection_id: CollectionId,
+    body: TargetBody,
+    principal: ApiPrincipal,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
+) -> Response:
+    return _put_asset(collection_id, body, principal.owner, collections, idempotent, False)
+
+
+def _put_asset(
+    collection_id: str,
+    body: TargetBody,
+    owner: str,
+    collections: CollectionService,
+    idempotent: Idempotent,
+    present: bool,
+) -> Response:
+    def produce() -> Success | None:
+        target = Target(body.asset_id, body.request_id, body.vector_id)
+        collections.put_asset(owner, collection_id, target, present)
+        return Success() if present else None
+
+    return idempotent.answer(
+        f"collectionAsset:{present}:{collection_id}",
+        request=body.model_dump(),
+        status_code=200 if present else 204,
+        produce=produce,
+    )
 
 
 # -- characters ---------------------------------------------------------------------------
@@ -357,14 +337,11 @@ router.delete(
 @router.get("/characters", operation_id="listAssetCharacters", summary="List characters")
 def list_characters(
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    collections: ReadCollections,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> CharacterList:
-    views = _service(session, container).listing(
-        principal.owner, characters=True, limit=limit, offset=offset or 0
-    )
+    views = collections.listing(principal.owner, characters=True, limit=limit, offset=offset or 0)
     return CharacterList(characters=[_character(v) for v in views])
 
 
@@ -378,21 +355,16 @@ def list_characters(
 def create_character(
     body: CharacterCreate,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
 ) -> Response:
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation="createAssetCharacter",
+    return idempotent.answer(
+        "createAssetCharacter",
         request=body.model_dump(),
         status_code=201,
         produce=lambda: CharacterEnvelope(
             character=_character(
-                _service(session, container).create(
+                collections.create(
                     principal.owner, _fields(body), identifier=body.identifier, character=True
                 )
             )
@@ -406,10 +378,9 @@ def create_character(
 def get_character(
     character_id: CollectionId,
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    collections: ReadCollections,
 ) -> CharacterEnvelope:
-    view = _service(session, container).get(principal.owner, character_id, character=True)
+    view = collections.get(principal.owner, character_id, character=True)
     return CharacterEnvelope(character=_character(view))
 
 
@@ -423,23 +394,16 @@ def update_character(
     character_id: CollectionId,
     body: CharacterPatch,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
 ) -> Response:
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation=f"updateAssetCharacter:{character_id}",
+    return idempotent.answer(
+        f"updateAssetCharacter:{character_id}",
         request=body.model_dump(exclude_unset=True),
         status_code=200,
         produce=lambda: CharacterEnvelope(
             character=_character(
-                _service(session, container).update(
-                    principal.owner, character_id, _fields(body), character=True
-                )
+                collections.update(principal.owner, character_id, _fields(body), character=True)
             )
         ),
     )
@@ -455,57 +419,64 @@ def update_character(
 def delete_character(
     character_id: CollectionId,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
-    idempotency_key: IdempotencyKey = None,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
 ) -> Response:
     def produce() -> None:
-        _service(session, container).delete(principal.owner, character_id, character=True)
+        collections.delete(principal.owner, character_id, character=True)
 
-    return answer(
-        session,
-        container,
-        owner=principal.owner,
-        key=idempotency_key,
-        operation=f"deleteAssetCharacter:{character_id}",
+    return idempotent.answer(
+        f"deleteAssetCharacter:{character_id}",
         request=None,
         status_code=204,
         produce=produce,
     )
 
 
-def _favorite_character(value: bool):  # type: ignore[no-untyped-def]
-    def endpoint(
-        character_id: CollectionId,
-        principal: ApiPrincipal,
-        session: WriteSession,
-        container: ContainerDep,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response:
-        def produce() -> CharacterEnvelope:
-            view = _service(session, container).favorite(
-                principal.owner, character_id, value, character=True
-            )
-            return CharacterEnvelope(character=_character(view))
-
-        return answer(
-            session,
-            container,
-            owner=principal.owner,
-            key=idempotency_key,
-            operation=f"favoriteCharacter:{value}:{character_id}",
-            request=None,
-            status_code=200,
-            produce=produce,
-        )
-
-    return endpoint
+@router.post(
+    "/characters/{character_id}/favorite",
+    operation_id="favoriteAssetCharacter",
+    summary="Favorite a character",
+    response_model=CharacterEnvelope,
+)
+def favorite_character(
+    character_id: CollectionId,
+    principal: ApiPrincipal,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
+) -> Response:
+    return _favorite_character(character_id, principal.owner, collections, idempotent, True)
 
 
-for _value, _verb in ((True, "favorite"), (False, "unfavorite")):
-    router.post(
-        f"/characters/{{character_id}}/{_verb}",
-        operation_id=f"{_verb}AssetCharacter",
-        summary=f"{_verb.capitalize()} a character",
-        response_model=CharacterEnvelope,
-    )(_favorite_character(_value))
+@router.post(
+    "/characters/{character_id}/unfavorite",
+    operation_id="unfavoriteAssetCharacter",
+    summary="Unfavorite a character",
+    response_model=CharacterEnvelope,
+)
+def unfavorite_character(
+    character_id: CollectionId,
+    principal: ApiPrincipal,
+    collections: WriteCollections,
+    idempotent: IdempotentAnswer,
+) -> Response:
+    return _favorite_character(character_id, principal.owner, collections, idempotent, False)
+
+
+def _favorite_character(
+    character_id: str,
+    owner: str,
+    collections: CollectionService,
+    idempotent: Idempotent,
+    value: bool,
+) -> Response:
+    def produce() -> CharacterEnvelope:
+        view = collections.favorite(owner, character_id, value, character=True)
+        return CharacterEnvelope(character=_character(view))
+
+    return idempotent.answer(
+        f"favoriteCharacter:{value}:{character_id}",
+        request=None,
+        status_code=200,
+        produce=produce,
+    )

@@ -20,10 +20,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from impasto.assets.indexing.media import image_size, thumbnail
+from impasto.assets.indexing.metrics import IndexerMetrics
 from impasto.assets.indexing.probe import MediaInfo, probe
 from impasto.assets.search.ann import AssetVectors, VectorKey
-from impasto.assets.search.exact import AssetEmbedder, to_bytes
-from impasto.embedders.base import InvalidMedia
+from impasto.assets.search.exact import to_bytes
+from impasto.embedders.base import Embedder, InvalidMedia
 from impasto.embedders.video import sample_video_frames
 from impasto.files.repository import FileRepository
 from impasto.kit.clock import Clock
@@ -69,9 +70,10 @@ class AssetIndexer:
         database: Database,
         store: ObjectStore,
         clock: Clock,
-        embedders: Sequence[AssetEmbedder],
+        embedders: Sequence[Embedder],
         ids: IdGenerator | None = None,
         vectors: Sequence[AssetVectors] = (),
+        metrics: IndexerMetrics | None = None,
     ) -> None:
         self.database = database
         self.store = store
@@ -79,6 +81,7 @@ class AssetIndexer:
         self.embedders = list(embedders)
         self.ids = ids or UUIDv7Generator()
         self.vectors = list(vectors)  # indexes to keep in step, after each commit
+        self.metrics = metrics or IndexerMetrics(None, database, clock)
 
     async def run_once(self, limit: int = 32) -> int:
         """Index up to ``limit`` pending assets; returns how many jobs were handled."""
@@ -89,9 +92,11 @@ class AssetIndexer:
                 vectors = await to_thread.run_sync(self._embed, work, found)
             except Exception as exc:
                 log.warning("asset indexing failed", asset=work.asset_pk, error=repr(exc))
-                await to_thread.run_sync(self._fail, work, repr(exc))
+                final = await to_thread.run_sync(self._fail, work, repr(exc))
+                self.metrics.handled("failed" if final else "retry")
                 continue
             saved = await to_thread.run_sync(self._save, work, found, vectors)
+            self.metrics.handled("done")
             if saved is not None:
                 owner, old = saved
                 for index in self.vectors:
@@ -255,13 +260,17 @@ class AssetIndexer:
         files.add_file(row)
         asset.thumbnail_file_id = row.file_id
 
-    def _fail(self, work: _Work, error: str) -> None:
+    def _fail(self, work: _Work, error: str) -> bool:
+        """Record the error; True when the job is given up (its last attempt failed)."""
         with self.database.session(write=True) as session:
             job = session.get(AssetIndexJob, work.job_id)
-            if job is not None:
-                job.last_error = error[:2000]
-                if job.attempts >= MAX_ATTEMPTS:
-                    job.status = "failed"
+            if job is None:
+                return True
+            job.last_error = error[:2000]
+            if job.attempts >= MAX_ATTEMPTS:
+                job.status = "failed"
+                return True
+        return False
 
 
 def _release(session: Session, blob: Blob, now: datetime) -> None:

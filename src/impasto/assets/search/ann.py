@@ -36,13 +36,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from impasto.assets.search.exact import AssetEmbedder, ExactVectorLeg, from_bytes, normalise
+from impasto.assets.search.exact import ExactVectorLeg, from_bytes
 from impasto.assets.search.legs import LegHit, LegResult, Scope, SearchInput
+from impasto.embedders.base import Embedder, normalise
 from impasto.kit.clock import Clock
 from impasto.kit.db import Database
 from impasto.kit.logging import get_logger
 from impasto.models import Asset, AssetEmbedding, AssetIndexJob
 from impasto.vectors.base import VectorIndex
+from impasto.vectors.metrics import VectorMetrics
 from impasto.vectors.pgvector import PgVectorIndex
 from impasto.vectors.tiered import TieredIndex
 
@@ -71,14 +73,16 @@ class AssetVectors:
     def __init__(
         self,
         database: Database,
-        embedder: AssetEmbedder,
+        embedder: Embedder,
         clock: Clock,
         open_index: Callable[[], VectorIndex | None],
+        metrics: VectorMetrics | None = None,
     ) -> None:
         self.database = database
         self.embedder = embedder
         self.clock = clock
         self.open_index = open_index
+        self.metrics = metrics or VectorMetrics(None, clock)
         self._index: VectorIndex | None = None
         self._lock = threading.Lock()
 
@@ -111,7 +115,9 @@ class AssetVectors:
             if stop is not None and stop.is_set():
                 return
             self._index = index
-        seconds = round(time.monotonic() - started, 1)
+        elapsed = time.monotonic() - started
+        self.metrics.loaded(index, elapsed)
+        seconds = round(elapsed, 1)
         log.info(
             "asset_vectors_loaded", space=self.space, added=added, jobs=queued, seconds=seconds
         )

@@ -3,7 +3,7 @@
 Browse pages walk ``(created_at, id)`` descending with a keyset cursor. A search fuses its
 legs' ranked lists into at most ``MAX_CANDIDATES`` assets (100 for the first pages) and
 pages through them by offset; its cursor carries the offset. Either cursor is bound to its
-query: reused with other parameters it is a 400 (``catalog/cursor.py``).
+query: reused with other parameters it is a 400 (``kit/cursors.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from impasto.assets.repository import AssetRepository
 from impasto.assets.search.legs import Scope, SearchInput, SearchLeg, fuse, run_legs
-from impasto.catalog import cursor as cursors
+from impasto.kit.cursors import NOT_OURS, Cursors
 from impasto.kit.db.hints import plan_each_search
 from impasto.kit.db.keyset import order_by, sort_after
 from impasto.kit.errors import InvalidRequest, NotFound
@@ -149,7 +149,10 @@ def _tagged(tag_ids: list[str], *, every: bool) -> ColumnElement[bool]:
     return matched == len(tag_ids)
 
 
-def listing(session: Session, query: AssetQuery) -> AssetPage:
+def listing(
+    session: Session, query: AssetQuery, *, cursors: Cursors, max_count: int = MAX_COUNT
+) -> AssetPage:
+    """A browse page, newest first; its total is counted up to ``max_count``, null past it."""
     repo = AssetRepository(session)
     a = Asset.__table__.c
     conditions = [a.owner == query.owner, *filters(repo, query)]
@@ -159,8 +162,8 @@ def listing(session: Session, query: AssetQuery) -> AssetPage:
         position = cursors.read(query.cursor, query.fingerprint(), ["datetime", "int"])
         statement = statement.where(sort_after(keys, position))
     rows = repo.page(statement.order_by(*order_by(keys)).limit(query.limit + 1))
-    counted = repo.count(conditions, at_most=MAX_COUNT + 1)
-    page = AssetPage(rows[: query.limit], total_count=counted if counted <= MAX_COUNT else None)
+    counted = repo.count(conditions, at_most=max_count + 1)
+    page = AssetPage(rows[: query.limit], total_count=counted if counted <= max_count else None)
     if len(rows) > query.limit:
         last = page.assets[-1]
         page.next_cursor = cursors.issue(query.fingerprint(), [last.created_at, last.id])
@@ -178,7 +181,12 @@ def search_depth(reach: int) -> int:
 
 
 def search(
-    session: Session, query: AssetQuery, search_input: SearchInput, legs: Sequence[SearchLeg]
+    session: Session,
+    query: AssetQuery,
+    search_input: SearchInput,
+    legs: Sequence[SearchLeg],
+    *,
+    cursors: Cursors,
 ) -> AssetPage:
     repo = AssetRepository(session)
     scope = Scope(query.owner, filters(repo, query))
@@ -191,7 +199,7 @@ def search(
     if query.cursor is not None:
         [offset] = cursors.read(query.cursor, query.fingerprint(), ["int"])
         if not 0 <= offset <= MAX_CANDIDATES:
-            raise InvalidRequest("cursor is not one this server issued")
+            raise InvalidRequest(NOT_OURS)
     depth = search_depth(offset + query.limit)
     plan_each_search(session)
     results = run_legs(session, scope, search_input, usable, depth)

@@ -1,17 +1,16 @@
-"""The exact vector leg and the embedder seam it needs.
+"""The exact vector leg, and how the asset library stores vectors.
 
-``AssetEmbedder`` is the shape the asset library asks of an embedder (the embedders
-package provides real ones); it is structural, so any object with these members plugs in.
-This leg scores every stored vector of its space inside the scope with numpy: exact, and
-fast enough for scopes of tens of thousands of vectors. ANN indexes (usearch, sqlite-vec,
-pgvector) can replace it behind the same ``SearchLeg`` protocol for larger scopes.
+The leg embeds queries with an ``Embedder`` (``embedders/base.py``) and scores every
+stored vector of its space inside the scope with numpy: exact, and fast enough for scopes
+of tens of thousands of vectors. ANN indexes (usearch, sqlite-vec, pgvector) can replace
+it behind the same ``SearchLeg`` protocol for larger scopes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,27 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from impasto.assets.search.legs import LegHit, LegResult, Scope, SearchInput
+from impasto.embedders.base import Embedder, normalise
 from impasto.models import AssetEmbedding
 
 Vector = NDArray[np.float32]
 # Query texts whose vectors are kept: a search's later pages, and repeated searches.
 TEXT_CACHE = 1024
-
-
-class AssetEmbedder(Protocol):
-    @property
-    def space(self) -> str: ...
-
-    @property
-    def dimensions(self) -> int: ...
-
-    def embed_texts(self, texts: Sequence[str]) -> NDArray[Any] | None:
-        """One row per text; None when this embedder has no text tower."""
-        ...
-
-    def embed_images(self, images: Sequence[bytes]) -> NDArray[Any] | None:
-        """One row per image; None when this embedder has no image tower."""
-        ...
 
 
 def to_bytes(vector: Sequence[float] | NDArray[Any]) -> bytes:
@@ -50,16 +34,10 @@ def from_bytes(raw: bytes, dimensions: int) -> Vector:
     return np.frombuffer(raw, dtype="<f4", count=dimensions)
 
 
-def normalise(matrix: NDArray[Any]) -> Vector:
-    matrix = np.asarray(matrix, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    return np.asarray(matrix / np.where(norms == 0, 1, norms), dtype=np.float32)
-
-
 class ExactVectorLeg:
     """Cosine over every vector of one space in the scope; an asset scores its best one."""
 
-    def __init__(self, embedder: AssetEmbedder, weight: float = 0.6) -> None:
+    def __init__(self, embedder: Embedder, weight: float = 0.6) -> None:
         self.embedder = embedder
         self.name = f"vector:{embedder.space}"
         self.weight = weight

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, TextClause, case, func, literal, text
 from sqlalchemy.orm import Session
 
 from impasto.assets.search.legs import LegHit, LegResult, Scope, SearchInput
-from impasto.kit.search_text import padded, query_terms
+from impasto.kit.search_text import padded, query_terms, tsquery
 from impasto.models import Asset
 
 ASSETS = Asset.__table__.c
@@ -51,11 +51,20 @@ class _Matches:
     """The scope's assets whose text has every term (``whole``: as a whole token), with
     their scores, newest first, read in growing chunks."""
 
-    def __init__(self, session: Session, scope: Scope, terms: Sequence[str], *, whole: bool):
+    def __init__(
+        self,
+        session: Session,
+        scope: Scope,
+        terms: Sequence[str],
+        *,
+        whole: bool,
+        first_chunk: int = FIRST_CHUNK,
+    ):
         self.session = session
         self.scope = scope
         self.terms = terms
         self.whole = whole
+        self.first_chunk = first_chunk
         self.dialect = session.get_bind().dialect.name
         tail = " " if whole else ""
         self.conditions = [_contains(self.dialect, f" {t}{tail}") for t in terms]
@@ -80,7 +89,7 @@ class _Matches:
         star = "" if self.whole else "*"
         match = " AND ".join(f'"{term}"{star}' for term in self.terms)
         before: int | None = None
-        size = FIRST_CHUNK
+        size = self.first_chunk
         while True:
             params: dict[str, object] = {"match": match, "size": size}
             if before is not None:
@@ -102,9 +111,9 @@ class _Matches:
     def _through_table(self) -> Iterator[tuple[int, int]]:
         """One keyset query per chunk: PostgreSQL picks the GIN index for rare terms and a
         walk down the key index for common ones."""
-        tsquery = self._tsquery()
+        prefilter = self._tsquery()
         before: int | None = None
-        size = FIRST_CHUNK
+        size = self.first_chunk
         while True:
             statement = (
                 self.scope.assets.add_columns(self.score)
@@ -112,8 +121,8 @@ class _Matches:
                 .order_by(ASSETS.id.desc())
                 .limit(size)
             )
-            if tsquery is not None:
-                statement = statement.where(tsquery)
+            if prefilter is not None:
+                statement = statement.where(prefilter)
             if before is not None:
                 statement = statement.where(ASSETS.id < before)
             rows = [(pk, score) for pk, score in self.session.execute(statement)]
@@ -123,22 +132,21 @@ class _Matches:
             before, size = rows[-1][0], min(size * 4, MAX_CHUNK)
 
     def _tsquery(self) -> TextClause | None:
-        # Non-ASCII tokens depend on the server's text parser; the substring tests decide.
-        ascii_terms = [term for term in self.terms if term.isascii()]
-        if not ascii_terms:
+        terms = tsquery(self.terms, prefix=not self.whole)
+        if terms is None:
             return None
-        star = "" if self.whole else ":*"
         return text(
             "to_tsvector('simple'::regconfig, search_text) "
             "@@ to_tsquery('simple'::regconfig, :assets_tsquery)"
-        ).bindparams(assets_tsquery=" & ".join(f"{term}{star}" for term in ascii_terms))
+        ).bindparams(assets_tsquery=terms)
 
 
 class KeywordLeg:
     name = "keyword"
 
-    def __init__(self, weight: float = 0.4) -> None:
+    def __init__(self, weight: float = 0.4, *, first_chunk: int = FIRST_CHUNK) -> None:
         self.weight = weight
+        self.first_chunk = first_chunk  # candidates read first; each further read takes 4x
 
     def accepts(self, query: SearchInput) -> bool:
         return bool(query.text and query_terms(query.text))
@@ -153,13 +161,15 @@ class KeywordLeg:
         best = 2 * len(terms)
         wanted = limit + 1  # one more than asked tells whether the list was cut
         ranked: list[int] = []
-        for pk, _ in _Matches(session, scope, terms, whole=True):
+        for pk, _ in _Matches(session, scope, terms, whole=True, first_chunk=self.first_chunk):
             ranked.append(pk)
             if len(ranked) == wanted:
                 break
         if len(ranked) < wanted:
             ranked += _runners_up(
-                _Matches(session, scope, terms, whole=False), best, wanted - len(ranked)
+                _Matches(session, scope, terms, whole=False, first_chunk=self.first_chunk),
+                best,
+                wanted - len(ranked),
             )
         return LegResult([LegHit(pk) for pk in ranked[:limit]], truncated=len(ranked) > limit)
 

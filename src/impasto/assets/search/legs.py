@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -97,10 +97,17 @@ _PREPARING = ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="search-
 
 
 def run_legs(
-    session: Session, scope: Scope, query: SearchInput, legs: Sequence[SearchLeg], limit: int
+    session: Session,
+    scope: Scope,
+    query: SearchInput,
+    legs: Sequence[SearchLeg],
+    limit: int,
+    *,
+    preparer: Executor = _PREPARING,
 ) -> list[tuple[float, LegResult]]:
-    """Each leg's weight and result, in the order of ``legs``."""
-    preparing = [_PREPARING.submit(leg.prepare, query) for leg in legs]
+    """Each leg's weight and result, in the order of ``legs``; ``preparer`` runs the legs'
+    ``prepare`` beside the searches (the process's shared pool unless told otherwise)."""
+    preparing = [preparer.submit(leg.prepare, query) for leg in legs]
     results = []
     for leg, prepared in zip(legs, preparing, strict=True):
         # Still queued (the pool busy with other searches): prepare here rather than wait.

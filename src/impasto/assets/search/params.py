@@ -1,21 +1,20 @@
 """The browse and search parameters of ``/v1/assets`` and a collection's assets, and the
-one function both endpoints call."""
+one browser both endpoints call."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Query
+from sqlalchemy.orm import Session
 
-from impasto.assets.deps import base, blob_reader, search_legs
 from impasto.assets.schemas import AssetList, AssetOut, MediaType, Section, Source, TagMode
 from impasto.assets.search import browse
-from impasto.assets.search.urls import visual_query
+from impasto.assets.search.urls import BlobReader, visual_query
 from impasto.assets.service import AssetService
-from impasto.deps import ContainerDep, ReadSession
-from impasto.files.cdn.responses import own_bases
 from impasto.files.urls import FILE_URL_PATTERN
-from impasto.keys.auth import ApiPrincipal
+from impasto.kit.cursors import Cursors
 
 
 class BrowseParams:
@@ -57,33 +56,36 @@ class BrowseParams:
         return browse.AssetQuery(owner=owner, collection_id=collection_id, **self.values)  # type: ignore[arg-type]
 
 
-def run_browse(
-    request: Request,
-    principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
-    params: BrowseParams,
-    collection_id: str | None,
-) -> AssetList:
-    query = params.query(principal.owner, collection_id)
-    browse.check(query)
-    search_input = None
-    for kind, url in (("image", query.search_image_url), ("video", query.search_video_url)):
-        if url is not None:
-            search_input = visual_query(
-                session,
-                principal.owner,
-                url=url,
-                kind=kind,
-                bases=own_bases(request, container.settings.public_url),
-                read_blob=blob_reader(container),
-            )
-    service = AssetService(session, container.clock, container.ids, search_legs(container))
-    result = service.browse(query, base(request, container), search_input)
-    return AssetList(
-        assets=[AssetOut.model_validate(view) for view in result.assets],
-        next_cursor=result.next_cursor,
-        has_more=result.next_cursor is not None,
-        total_count=result.total_count,
-        scope_truncated=result.scope_truncated,
-    )
+@dataclass(frozen=True, slots=True)
+class AssetBrowser:
+    """What browsing and searching the library needs in one request (``deps.Browser``)."""
+
+    service: AssetService  # with the search legs
+    session: Session
+    bases: list[str]  # the origins this server's own file URLs come with
+    base: str  # where the answer's URLs point
+    read_blob: BlobReader
+    cursors: Cursors
+
+    def browse(self, owner: str, params: BrowseParams, collection_id: str | None) -> AssetList:
+        query = params.query(owner, collection_id)
+        browse.check(query)
+        search_input = None
+        for kind, url in (("image", query.search_image_url), ("video", query.search_video_url)):
+            if url is not None:
+                search_input = visual_query(
+                    self.session,
+                    owner,
+                    url=url,
+                    kind=kind,
+                    bases=self.bases,
+                    read_blob=self.read_blob,
+                )
+        result = self.service.browse(query, self.base, self.cursors, search_input)
+        return AssetList(
+            assets=[AssetOut.model_validate(view) for view in result.assets],
+            next_cursor=result.next_cursor,
+            has_more=result.next_cursor is not None,
+            total_count=result.total_count,
+            scope_truncated=result.scope_truncated,
+        )

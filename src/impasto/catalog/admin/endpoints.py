@@ -11,10 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response, status
 
 import impasto.catalog.routing  # noqa: F401  - registers {name:endpoint}
-from impasto.catalog.endpoints import catalog_service
+from impasto.catalog.deps import ReadCatalog, WriteCatalog
 from impasto.catalog.schemas import AdminModel, admin_model
 from impasto.catalog.spec import EntryFields, EntrySpec, PriceSpec
-from impasto.deps import ContainerDep, ReadSession, WriteSession
 from impasto.keys.auth import AdminPrincipal
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES, ErrorResponse
@@ -40,11 +39,10 @@ def create_model(
     body: EntrySpec,
     request: Request,
     principal: AdminPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    catalog: WriteCatalog,
 ) -> AdminModel:
     """Create an entry; its owner is the first segment of `endpoint_id`."""
-    entry = catalog_service(session, container).create(body, actor=principal.owner)
+    entry = catalog.create(body, actor=principal.owner)
     return admin_model(entry, str(request.base_url))
 
 
@@ -58,13 +56,11 @@ def set_price(
     body: PriceSpec,
     request: Request,
     principal: AdminPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    catalog: WriteCatalog,
 ) -> AdminModel:
-    service = catalog_service(session, container)
-    service.set_price(endpoint_id, body, actor=principal.owner)
+    catalog.set_price(endpoint_id, body, actor=principal.owner)
     return admin_model(
-        service.get_managed(endpoint_id, actor=principal.owner), str(request.base_url)
+        catalog.get_managed(endpoint_id, actor=principal.owner), str(request.base_url)
     )
 
 
@@ -78,10 +74,9 @@ def set_price(
 def delete_price(
     endpoint_id: EndpointIdPath,
     principal: AdminPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    catalog: WriteCatalog,
 ) -> Response:
-    catalog_service(session, container).set_price(endpoint_id, None, actor=principal.owner)
+    catalog.set_price(endpoint_id, None, actor=principal.owner)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -90,10 +85,9 @@ def get_model(
     endpoint_id: EndpointIdPath,
     request: Request,
     principal: AdminPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    catalog: ReadCatalog,
 ) -> AdminModel:
-    entry = catalog_service(session, container).get_managed(endpoint_id, actor=principal.owner)
+    entry = catalog.get_managed(endpoint_id, actor=principal.owner)
     return admin_model(entry, str(request.base_url))
 
 
@@ -107,12 +101,11 @@ def update_model(
     body: EntryFields,
     request: Request,
     principal: AdminPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    catalog: WriteCatalog,
 ) -> AdminModel:
     """Set any of the fields (thumbnails, tags, collections, highlighted, pinned, ...); fields
     left out keep their values, `null` resets an optional one."""
-    entry = catalog_service(session, container).update(endpoint_id, body, actor=principal.owner)
+    entry = catalog.update(endpoint_id, body, actor=principal.owner)
     return admin_model(entry, str(request.base_url))
 
 
@@ -126,8 +119,7 @@ def update_model(
 def delete_model(
     endpoint_id: EndpointIdPath,
     principal: AdminPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    catalog: WriteCatalog,
 ) -> Response:
-    catalog_service(session, container).delete(endpoint_id, actor=principal.owner)
+    catalog.delete(endpoint_id, actor=principal.owner)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -31,6 +31,7 @@ from sqlalchemy import (
     text,
 )
 
+from impasto.kit import search_text
 from impasto.kit.db.keyset import order_by, sort_after
 from impasto.models import CatalogEntry
 
@@ -146,15 +147,6 @@ PG_MATCH = (
 )
 
 
-def pg_tsquery(terms: Sequence[str], *, exact: bool = False) -> str | None:
-    """The GIN prefilter's query: every term as a token prefix (or whole token)."""
-    # Non-ASCII tokens depend on the server's locale in the text parser; leave them to the
-    # substring tests rather than risk missing rows.
-    ascii_terms = [term for term in terms if term.isascii()]
-    suffix = "" if exact else ":*"
-    return " & ".join(f"{term}{suffix}" for term in ascii_terms) if ascii_terms else None
-
-
 Scope = Literal["all", "high", "name_exact", "none"]
 
 
@@ -168,7 +160,7 @@ def _candidates(dialect: str, terms: Sequence[str], scope: Scope) -> ColumnEleme
     if scope == "name_exact":
         terms = terms[:-1] if len(terms) > 1 else terms
     if dialect == "postgresql":
-        tsquery = pg_tsquery(terms, exact=scope == "name_exact")
+        tsquery = search_text.tsquery(terms, prefix=scope != "name_exact")
         if tsquery is None:
             return None
         return text(  # type: ignore[return-value]  # a boolean SQL fragment

@@ -41,11 +41,11 @@ from impasto.catalog.search.query import (
     hits_at_least,
     list_keys,
     outscoring_match,
-    pg_tsquery,
     ranked_ids,
     score_of,
     term_params,
 )
+from impasto.kit import search_text
 from impasto.kit.db.keyset import order_by, sort_after
 
 # A tier is the weight every term must reach in it (a token prefix of the name: 10; of the
@@ -116,7 +116,7 @@ def sparse(
     the planner's estimate for the GIN match (counting would build the whole bitmap)."""
     if dialect == "sqlite":
         return _count(session, _prefixes(terms), bounds.common) < bounds.common
-    tsquery = pg_tsquery(terms)
+    tsquery = search_text.tsquery(terms)
     if tsquery is None:
         return False
     explained = session.execute(

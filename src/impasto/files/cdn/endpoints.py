@@ -10,26 +10,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from impasto.container import Container
-from impasto.deps import ContainerDep
+from impasto.deps import BaseUrl
 from impasto.files.acl import parse_lifecycle
 from impasto.files.cdn.responses import (
-    base_url,
     body_chunks,
     cache_control,
     content_length,
     file_response,
 )
 from impasto.files.core import FileView
-from impasto.files.deps import OptionalStorageCaller, RequiredStorageCaller
+from impasto.files.deps import Files, OptionalStorageCaller, RequiredStorageCaller
 from impasto.files.schemas import (
     CompleteRequest,
     MultipartStarted,
     PartUploaded,
     UploadedFile,
 )
-from impasto.files.service import FileService
-from impasto.files.uploads.service import MULTIPART, UploadCaller, UploadService
+from impasto.files.uploads.deps import Uploads
+from impasto.files.uploads.service import MULTIPART, UploadCaller
 from impasto.files.urls import file_url
 from impasto.kit.http.bodies import BoundedRoute
 
@@ -68,13 +66,14 @@ def _caller(
 async def upload(
     request: Request,
     caller: RequiredStorageCaller,
-    container: ContainerDep,
+    files: Files,
+    base: BaseUrl,
     file_name: FileNameHeader = None,
     lifecycle: LifecycleHeader = None,
     preference: PreferenceHeader = None,
 ) -> UploadedFile:
     """The body is the file; ``X-Fal-File-Name`` names it, ``Content-Type`` types it."""
-    view = await FileService(container.files).upload(
+    view = await files.upload(
         caller.owner,
         body_chunks(request),
         content_type=request.headers.get("content-type"),
@@ -82,19 +81,19 @@ async def upload(
         lifecycle=parse_lifecycle(lifecycle or preference),
         expected_length=content_length(request),
     )
-    return _uploaded(request, container, view)
+    return _uploaded(base, view)
 
 
 @router.post("/files/upload/multipart")
 async def start_multipart(
     request: Request,
     caller: RequiredStorageCaller,
-    container: ContainerDep,
+    uploads: Uploads,
+    base: BaseUrl,
     file_name: FileNameHeader = None,
     lifecycle: LifecycleHeader = None,
     preference: PreferenceHeader = None,
 ) -> MultipartStarted:
-    uploads = UploadService(container.files)
     pending = await uploads.initiate(
         caller.owner,
         kind=MULTIPART,
@@ -102,7 +101,6 @@ async def start_multipart(
         content_type=request.headers.get("content-type"),
         lifecycle=parse_lifecycle(lifecycle or preference),
     )
-    base = base_url(request, container.settings.public_url)
     return MultipartStarted(access_url=uploads.file_url(base, pending), uploadId=pending.upload_id)
 
 
@@ -114,12 +112,12 @@ async def upload_part(
     upload_id: UploadId,
     part_number: Annotated[int, Path(ge=1, le=10_000)],
     caller: OptionalStorageCaller,
-    container: ContainerDep,
+    uploads: Uploads,
     expires: Expires = None,
     signature: Signature = None,
 ) -> Response:
     """One part; the ETag header (fal-client) and JSON body (JS client) carry its tag."""
-    etag = await UploadService(container.files).put_part(
+    etag = await uploads.put_part(
         upload_id,
         file_id,
         name,
@@ -144,18 +142,19 @@ async def complete_multipart(
     upload_id: UploadId,
     body: CompleteRequest,
     caller: OptionalStorageCaller,
-    container: ContainerDep,
+    uploads: Uploads,
+    base: BaseUrl,
     expires: Expires = None,
     signature: Signature = None,
 ) -> UploadedFile:
-    view = await UploadService(container.files).complete(
+    view = await uploads.complete(
         upload_id,
         file_id,
         name,
         _caller(caller, expires, signature),
         [(part.partNumber, part.etag) for part in body.parts],
     )
-    return _uploaded(request, container, view)
+    return _uploaded(base, view)
 
 
 @router.put("/files/b/{file_id}/{name}")
@@ -164,13 +163,14 @@ async def signed_put(
     file_id: FileId,
     name: FileName,
     caller: OptionalStorageCaller,
-    container: ContainerDep,
+    uploads: Uploads,
+    base: BaseUrl,
     upload_id: Annotated[str, Query(min_length=1, max_length=36)],
     expires: Expires = None,
     signature: Signature = None,
 ) -> UploadedFile:
     """The ``upload_url`` of ``/rest/storage/upload/initiate``: the body is the file."""
-    view = await UploadService(container.files).put_single(
+    view = await uploads.put_single(
         upload_id,
         file_id,
         name,
@@ -178,7 +178,7 @@ async def signed_put(
         body_chunks(request),
         content_length(request),
     )
-    return _uploaded(request, container, view)
+    return _uploaded(base, view)
 
 
 @router.api_route("/files/b/{file_id}/{name}", methods=["GET", "HEAD"])
@@ -187,25 +187,24 @@ async def serve_file(
     file_id: FileId,
     name: FileName,
     caller: OptionalStorageCaller,
-    container: ContainerDep,
+    files: Files,
     expires: Expires = None,
     signature: Signature = None,
 ) -> Response:
     """Public files to anyone; others to their owner, ACL rules or a signed URL."""
-    service = FileService(container.files)
-    grant = await service.open(
+    grant = await files.open(
         file_id,
         name,
         caller=caller.owner if caller is not None else None,
         expires=expires,
         signature=signature,
     )
-    return file_response(request, service, grant.file, cache_control(grant))
+    return file_response(request, files, grant.file, cache_control(grant))
 
 
-def _uploaded(request: Request, container: Container, view: FileView) -> UploadedFile:
+def _uploaded(base: str, view: FileView) -> UploadedFile:
     """fal's upload answer: where the stored file can be read from now on."""
-    url = file_url(base_url(request, container.settings.public_url), view.file_id, view.file_name)
+    url = file_url(base, view.file_id, view.file_name)
     return UploadedFile(
         access_url=url,
         file_name=view.file_name,

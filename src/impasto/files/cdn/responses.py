@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
-from starlette.requests import ClientDisconnect, HTTPConnection
+from starlette.requests import ClientDisconnect
 
 from impasto.files.cdn.ranges import (
     etag_for,
@@ -23,15 +23,6 @@ from impasto.kit.errors import InvalidRequest
 
 # User files are served from the API's origin: never let a browser run them as a page of it.
 SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
-
-
-def base_url(request: HTTPConnection, public_url: str | None) -> str:
-    return public_url or str(request.base_url).rstrip("/")
-
-
-def own_bases(request: Request, public_url: str | None) -> list[str]:
-    bases = [str(request.base_url).rstrip("/")]
-    return [public_url, *bases] if public_url else bases
 
 
 def content_length(request: Request) -> int | None:

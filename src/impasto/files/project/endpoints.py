@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from impasto.deps import ContainerDep
-from impasto.files.cdn.responses import body_chunks, content_length, file_response, own_bases
+from impasto.deps import OwnBases
+from impasto.files.cdn.responses import body_chunks, content_length, file_response
+from impasto.files.deps import Files
 from impasto.files.paths import PATH_PATTERN
-from impasto.files.project.service import Entry, ProjectFiles
+from impasto.files.project.deps import Project
+from impasto.files.project.service import Entry
 from impasto.files.schemas import FileSpec, UrlUpload
-from impasto.files.service import FileService
 from impasto.files.uploads.form import FormFile, file_field
 from impasto.keys.auth import ApiPrincipal
 from impasto.kit.http.bodies import BoundedRoute
@@ -37,10 +38,6 @@ FilePath = Annotated[
 ]
 
 
-def _project(container: ContainerDep) -> ProjectFiles:
-    return ProjectFiles(container.files, container.url_fetcher)
-
-
 def _specs(entries: list[Entry]) -> list[FileSpec]:
     return [
         FileSpec(
@@ -62,9 +59,9 @@ def _specs(entries: list[Entry]) -> list[FileSpec]:
     summary="List root files",
     response_model_exclude_none=True,
 )
-async def list_root(principal: ApiPrincipal, container: ContainerDep) -> list[FileSpec]:
+async def list_root(principal: ApiPrincipal, project: Project) -> list[FileSpec]:
     """Files and folders at the root of the caller's project storage."""
-    return _specs(await _project(container).list_dir(principal.owner, None))
+    return _specs(await project.list_dir(principal.owner, None))
 
 
 @router.get(
@@ -79,10 +76,10 @@ async def list_directory(
         Path(description="Directory path to list", max_length=1024, json_schema_extra=_PATH_SCHEMA),
     ],
     principal: ApiPrincipal,
-    container: ContainerDep,
+    project: Project,
 ) -> list[FileSpec]:
     """Files and folders directly inside ``dir``; an unknown directory is empty."""
-    return _specs(await _project(container).list_dir(principal.owner, dir))
+    return _specs(await project.list_dir(principal.owner, dir))
 
 
 @router.get(
@@ -93,27 +90,25 @@ async def list_directory(
     responses={200: {"content": {"application/octet-stream": {}}, "description": "File stream"}},
 )
 async def download(
-    request: Request, file: FilePath, principal: ApiPrincipal, container: ContainerDep
+    request: Request, file: FilePath, principal: ApiPrincipal, project: Project, files: Files
 ) -> Response:
     """The file's bytes; ``Range`` and conditional requests work as on ``/files``."""
-    project = _project(container)
     view = await project.open(principal.owner, file)
-    return file_response(request, FileService(container.files), view, "private, no-cache")
+    return file_response(request, files, view, "private, no-cache")
 
 
 @router.post(
     "/file/url/{file:path}", operation_id="serverlessUploadFromUrl", summary="Upload file from URL"
 )
 async def upload_from_url(
-    request: Request,
     file: FilePath,
     body: UrlUpload,
     principal: ApiPrincipal,
-    container: ContainerDep,
+    project: Project,
+    bases: OwnBases,
 ) -> bool:
     """Create ``file`` from a URL (http/https; private addresses refused)."""
-    bases = own_bases(request, container.settings.public_url)
-    await _project(container).put_from_url(principal.owner, file, body.url, bases)
+    await project.put_from_url(principal.owner, file, body.url, bases)
     return True
 
 
@@ -153,7 +148,7 @@ async def upload_local(
         ),
     ],
     principal: ApiPrincipal,
-    container: ContainerDep,
+    project: Project,
     unzip: Annotated[bool | None, Query(description="Extract a ZIP upload")] = False,
 ) -> bool:
     """Store the ``file_upload`` field at ``target_path``, streamed as it arrives.
@@ -164,9 +159,9 @@ async def upload_local(
     chunks = file_field(body_chunks(request), request.headers.get("content-type"), form)
     size = content_length(request)  # the form's, an upper bound of the file's
     if unzip:
-        await _project(container).put_archive(principal.owner, target_path, chunks, body_size=size)
+        await project.put_archive(principal.owner, target_path, chunks, body_size=size)
         return True
-    await _project(container).put(
+    await project.put(
         principal.owner,
         target_path,
         chunks,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 
-from impasto.deps import ContainerDep
+from impasto.deps import BaseUrl
 from impasto.files.acl import parse_lifecycle
-from impasto.files.cdn.responses import base_url
+from impasto.files.deps import Files
 from impasto.files.schemas import InitiateRequest, InitiateResponse, StorageTokenResponse
-from impasto.files.service import FileService
+from impasto.files.uploads.deps import Uploads
 from impasto.files.uploads.service import MULTIPART, SINGLE, UploadService
 from impasto.keys.auth import ApiPrincipal
 from impasto.kit.errors import InvalidRequest
@@ -35,17 +35,17 @@ def _check_type(storage_type: str | None) -> None:
 
 @router.post("/auth/token")
 def storage_token(
-    request: Request,
     principal: ApiPrincipal,
-    container: ContainerDep,
+    files: Files,
+    base: BaseUrl,
     storage_type: StorageType = None,
 ) -> StorageTokenResponse:
     """A short-lived token for the CDN upload endpoints, scoped to the caller's owner."""
     _check_type(storage_type)
-    token = FileService(container.files).issue_token(principal.owner, principal.key_id)
+    token = files.issue_token(principal.owner, principal.key_id)
     return StorageTokenResponse(
         token=token.token,
-        base_url=base_url(request, container.settings.public_url),
+        base_url=base,
         expires_at=token.expires_at,
         created_at=token.created_at,
     )
@@ -53,47 +53,46 @@ def storage_token(
 
 @router.post("/upload/initiate")
 async def initiate(
-    request: Request,
     body: InitiateRequest,
     principal: ApiPrincipal,
-    container: ContainerDep,
+    uploads: Uploads,
+    base: BaseUrl,
     storage_type: StorageType = None,
     lifecycle: LifecycleHeader = None,
     preference: PreferenceHeader = None,
 ) -> InitiateResponse:
     """Reserve a file; its bytes go to ``upload_url`` with a plain PUT (no credentials)."""
     return await _initiate(
-        request, body, principal.owner, container, SINGLE, storage_type, preference or lifecycle
+        uploads, base, body, principal.owner, SINGLE, storage_type, preference or lifecycle
     )
 
 
 @router.post("/upload/initiate-multipart")
 async def initiate_multipart(
-    request: Request,
     body: InitiateRequest,
     principal: ApiPrincipal,
-    container: ContainerDep,
+    uploads: Uploads,
+    base: BaseUrl,
     storage_type: StorageType = None,
     lifecycle: LifecycleHeader = None,
     preference: PreferenceHeader = None,
 ) -> InitiateResponse:
     """Reserve a file sent in parts: ``PUT {upload_url}/{n}``, then ``POST .../complete``."""
     return await _initiate(
-        request, body, principal.owner, container, MULTIPART, storage_type, preference or lifecycle
+        uploads, base, body, principal.owner, MULTIPART, storage_type, preference or lifecycle
     )
 
 
 async def _initiate(
-    request: Request,
+    uploads: UploadService,
+    base: str,
     body: InitiateRequest,
     owner: str,
-    container: ContainerDep,
     kind: str,
     storage_type: str | None,
     lifecycle: str | None,
 ) -> InitiateResponse:
     _check_type(storage_type)
-    uploads = UploadService(container.files)
     pending = await uploads.initiate(
         owner,
         kind=kind,
@@ -101,7 +100,6 @@ async def _initiate(
         content_type=body.content_type,
         lifecycle=parse_lifecycle(lifecycle),
     )
-    base = base_url(request, container.settings.public_url)
     return InitiateResponse(
         upload_url=uploads.upload_url(base, pending), file_url=uploads.file_url(base, pending)
     )

@@ -1,8 +1,8 @@
 """Fetching URLs on a user's behalf (upload from URL, model inputs given as URLs).
 
-Only http and https; every hop of a redirect chain is checked again; names are resolved
-once and the connection goes to the vetted address (see ``addresses``), while the Host
-header and TLS server name stay the URL's host so certificates are still verified.
+Only http and https; every hop of a redirect chain is checked again; connections go only
+to vetted addresses (``transport``), while the Host header and TLS server name stay the
+URL's host so certificates are still verified.
 Bodies stream with a size cap, per-operation timeouts and an overall deadline. ``data:``
 URIs are decoded in memory up to their own, smaller cap. URLs this server serves are
 handed to an injected ``LocalUrlOpener`` and read from the store, without HTTP.
@@ -21,35 +21,21 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
-import anyio
 import httpcore
 import httpx
 
 from impasto import __version__
-from impasto.config import Settings
 from impasto.kit.clock import Clock
-from impasto.kit.egress.addresses import (
-    AddressPolicy,
-    IPAddress,
-    Resolver,
-    SystemResolver,
-    parse_ip,
-)
-from impasto.kit.errors import InvalidRequest, PayloadTooLarge
+from impasto.kit.egress.addresses import AddressPolicy, Resolver
+from impasto.kit.egress.errors import FetchFailed, FetchRefused
+from impasto.kit.egress.transport import VettedTransport, request_target
+from impasto.kit.errors import PayloadTooLarge
 
 MAX_REDIRECTS = 5
 MAX_URL_LENGTH = 8192
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _NAME = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # an RFC 9110 token
 _MEDIA_TYPE = re.compile(rf"{_NAME}/{_NAME}(\s*;.*)?", re.DOTALL)
-
-
-class FetchRefused(InvalidRequest):
-    """The server will not fetch this URL: its scheme, form or address is not allowed."""
-
-
-class FetchFailed(InvalidRequest):
-    """The remote end could not be fetched: unreachable, too slow, or an error status."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +45,6 @@ class FetchLimits:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     total_timeout: float = 600.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> FetchLimits:
-        return cls(
-            max_bytes=settings.fetch_max_bytes,
-            data_uri_max_bytes=settings.data_uri_max_bytes,
-            connect_timeout=settings.fetch_connect_timeout_seconds,
-            read_timeout=settings.fetch_read_timeout_seconds,
-            total_timeout=settings.fetch_total_timeout_seconds,
-        )
 
 
 class FetchedBody:
@@ -122,63 +98,6 @@ class LocalUrlOpener(Protocol):
         ...
 
 
-class _VettingBackend(httpcore.AsyncNetworkBackend):
-    """Connects only to addresses the policy allows, resolving each name exactly once."""
-
-    def __init__(self, policy: AddressPolicy, resolver: Resolver) -> None:
-        self._policy = policy
-        self._resolver = resolver
-        self._inner = httpcore.AnyIOBackend()
-
-    async def _addresses(self, host: str, port: int, limit: float | None) -> list[IPAddress]:
-        literal = parse_ip(host)
-        if literal is not None:
-            return [literal]
-        try:
-            with anyio.fail_after(limit):
-                addresses = await self._resolver.resolve(host, port)
-        except TimeoutError:
-            raise FetchFailed(f"Timed out resolving {host}") from None
-        except OSError:
-            raise FetchFailed(f"Cannot resolve host {host}") from None
-        if not addresses:
-            raise FetchFailed(f"Cannot resolve host {host}")
-        return addresses
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        local_address: str | None = None,
-        socket_options: object = None,
-    ) -> httpcore.AsyncNetworkStream:
-        addresses = await self._addresses(host, port, timeout)
-        for address in addresses:  # one bad record is enough to refuse: no mixed answers
-            reason = self._policy.refusal(address)
-            if reason is not None:
-                raise FetchRefused(f"URL host {host} resolves to a {reason}")
-        error: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(str(address), port, timeout=timeout)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc
-        assert error is not None
-        raise error
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        socket_options: object = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise FetchRefused("Unix sockets cannot be fetched")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
 def parse_fetch_url(url: str) -> httpx.URL:
     """Validate a URL the server may fetch: http(s), a host, no credentials."""
     if len(url) > MAX_URL_LENGTH:
@@ -215,13 +134,7 @@ class UrlFetcher:
         self.limits = limits
         self.local = local
         self._clock = clock
-        self._backend = _VettingBackend(policy or AddressPolicy(), resolver or SystemResolver())
-        self._ssl = ssl_context or ssl.create_default_context()
-
-    @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock) -> UrlFetcher:
-        policy = AddressPolicy(settings.fetch_allowed_networks)
-        return cls(FetchLimits.from_settings(settings), clock=clock, policy=policy)
+        self._transport = VettedTransport(policy, resolver, ssl_context)
 
     @asynccontextmanager
     async def open(self, url: str, *, reader: str | None = None) -> AsyncIterator[FetchedBody]:
@@ -250,9 +163,7 @@ class UrlFetcher:
             "read": limits.read_timeout,
             "write": limits.read_timeout,
         }
-        async with httpcore.AsyncConnectionPool(
-            ssl_context=self._ssl, network_backend=self._backend, retries=0
-        ) as pool:
+        async with self._transport.pool() as pool:
             for _hop in range(MAX_REDIRECTS + 1):
                 response = await self._request(pool, url, timeouts)
                 try:
@@ -268,7 +179,7 @@ class UrlFetcher:
                         url=str(url),
                         content_type=_header(response, b"content-type"),
                         content_length=length,
-                        file_name=_file_name(_header(response, b"content-disposition"), url),
+                        file_name=download_name(_header(response, b"content-disposition"), url),
                         chunks=response.aiter_stream(),
                         max_bytes=limits.max_bytes,
                         clock=self._clock,
@@ -288,10 +199,9 @@ class UrlFetcher:
             (b"Accept", b"*/*"),
             (b"Accept-Encoding", b"identity"),  # the bytes as published, not re-encoded
         ]
-        target = httpcore.URL(
-            scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+        request = httpcore.Request(
+            "GET", request_target(url), headers=headers, extensions={"timeout": timeouts}
         )
-        request = httpcore.Request("GET", target, headers=headers, extensions={"timeout": timeouts})
         try:
             return await pool.handle_async_request(request)
         except httpcore.TimeoutException:
@@ -327,7 +237,9 @@ def _redirect_target(url: httpx.URL, response: httpcore.Response) -> httpx.URL:
     return parse_fetch_url(str(joined))
 
 
-def _file_name(disposition: str | None, url: httpx.URL) -> str | None:
+def download_name(disposition: str | None, url: httpx.URL) -> str | None:
+    """The file name a response gives (Content-Disposition) or its URL's last segment; only
+    ever a bare name, never a path."""
     name: str | None = None
     if disposition:
         message = email.message.Message()

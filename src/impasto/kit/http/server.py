@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import resource
+from dataclasses import dataclass
 
 import uvicorn
 from starlette.types import ASGIApp
 
-from impasto.config import Settings
 from impasto.kit.http.connections import ConnectionLimits, limited_protocol
 from impasto.kit.logging import get_logger
 
@@ -20,26 +20,24 @@ LISTEN_BACKLOG = 2048
 FD_HEADROOM = 512
 
 
+@dataclass(frozen=True, slots=True)
+class ServerLimits:
+    connections: ConnectionLimits
+    keep_alive_timeout: int = 5
+
+
 def server_config(
     app: ASGIApp,
-    settings: Settings,
+    limits: ServerLimits,
     *,
-    max_connections: int | None = None,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
 ) -> uvicorn.Config:
-    """The uvicorn configuration for ``app``; ``max_connections`` overrides the setting."""
-    limits = ConnectionLimits(
-        max_header_bytes=settings.max_header_bytes,
-        max_headers=settings.max_headers,
-        header_timeout=settings.header_timeout_seconds,
-        body_timeout=settings.body_timeout_seconds,
-        max_connections=max_connections or settings.max_connections,
-    )
+    """The uvicorn configuration for ``app``."""
     return uvicorn.Config(
         app,
-        http=limited_protocol(limits),
-        timeout_keep_alive=settings.keep_alive_timeout_seconds,
+        http=limited_protocol(limits.connections),
+        timeout_keep_alive=limits.keep_alive_timeout,
         backlog=LISTEN_BACKLOG,
         log_config=None,
         access_log=False,

@@ -54,11 +54,14 @@ class Completed:
     request_id: str
     owner: str
     endpoint_id: str
+    app_id: str
     webhook_url: str | None
     input: Any
     result_status: int
     output: Any
     error: str | None
+    error_type: str | None
+    started_at: datetime | None  # the first claim; None: it never left the queue
     completed_at: datetime
 
 
@@ -160,11 +163,14 @@ def _done(request: Any, result: Result, now: datetime) -> Completed:
         request_id=request.request_id,
         owner=request.owner,
         endpoint_id=request.endpoint_id,
+        app_id=request.app_id,
         webhook_url=request.webhook_url,
         input=request.input,
         result_status=result.status_code,
         output=result.body,
         error=result.error,
+        error_type=result.error_type,
+        started_at=request.started_at,
         completed_at=now,
     )
 

@@ -12,16 +12,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from impasto.deps import ContainerDep, WriteSession
-from impasto.files.cdn.responses import base_url
+from impasto.deps import BaseUrl
 from impasto.keys.auth import ApiPrincipal
 from impasto.keys.service import Principal
-from impasto.kit.errors import InvalidRequest, NotFound
+from impasto.kit.errors import NotFound
 from impasto.kit.http.bodies import BoundedRoute
+from impasto.kit.http.flags import parse_flag
+from impasto.runs.queue.deps import Watch, WriteRuns
 from impasto.runs.queue.options import parse_options
 from impasto.runs.queue.paths import RequestPath, parse_request_path, queue_urls
-from impasto.runs.queue.service import Caller, RequestNotFound, RunService
-from impasto.runs.queue.watch import Watcher
+from impasto.runs.queue.service import Caller, RequestNotFound
 from impasto.runs.queue.wire import SSE_PING, result_response, sse, status_body, status_code_of
 
 router = APIRouter(route_class=BoundedRoute, include_in_schema=False)
@@ -36,14 +36,13 @@ def caller_of(principal: Principal) -> Caller:
 
 def wants_logs(value: str | None) -> bool:
     """fal's clients send logs=true|false (Python) or 1|0 (JS, the SDK)."""
-    if value is None:
-        return False
-    word = value.strip().lower()
-    if word in {"1", "true"}:
-        return True
-    if word in {"0", "false", ""}:
-        return False
-    raise InvalidRequest("logs must be one of 1, 0, true, false")
+    return parse_flag(
+        value,
+        default=False,
+        true={"1", "true"},
+        false={"0", "false", ""},
+        error="logs must be one of 1, 0, true, false",
+    )
 
 
 @router.post("/queue/{endpoint:path}")
@@ -51,40 +50,35 @@ def submit(
     endpoint: str,
     request: Request,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    service: WriteRuns,
+    base: BaseUrl,
     payload: Annotated[Any, Body()] = None,
 ) -> JSONResponse:
     options = parse_options(request.headers, request.query_params)
-    base = base_url(request, container.settings.public_url)
-    service = RunService(session, container.runs)
-    record = service.submit(
+    submitted = service.submit(
         caller_of(principal), endpoint, payload, options, mode="queue", base_url=base
     )
-    position = service.status(caller_of(principal), record.request_id, with_logs=False)
     body = {
-        "request_id": record.request_id,
-        **queue_urls(base, record.app_id, record.request_id),
-        "status": record.status,
-        "queue_position": position.queue_position or 0,
+        "request_id": submitted.request_id,
+        **queue_urls(base, submitted.app_id, submitted.request_id),
+        "status": submitted.status,
+        "queue_position": service.queue_position(submitted),
     }
-    if record.webhook_url is not None:
-        body["gateway_request_id"] = record.request_id
-    return JSONResponse(body, headers={"x-fal-request-id": record.request_id})
+    if submitted.webhook_url is not None:
+        body["gateway_request_id"] = submitted.request_id
+    return JSONResponse(body, headers={"x-fal-request-id": submitted.request_id})
 
 
 @router.get("/queue/{path:path}")
 async def read(
     path: str,
-    request: Request,
     principal: ApiPrincipal,
-    container: ContainerDep,
+    watcher: Watch,
+    base: BaseUrl,
     logs: LogsFlag = None,
 ) -> Response:
     target = _request_path(path, {"status", "stream", "result"})
     caller = caller_of(principal)
-    watcher = Watcher(container.database, container.runs)
-    base = base_url(request, container.settings.public_url)
     with_logs = wants_logs(logs)
     if target.action == "result":
         record = await watcher.read(lambda s: s.result(caller, target.request_id))
@@ -113,11 +107,8 @@ async def read(
 
 
 @router.put("/queue/{path:path}")
-def cancel(
-    path: str, principal: ApiPrincipal, session: WriteSession, container: ContainerDep
-) -> JSONResponse:
+def cancel(path: str, principal: ApiPrincipal, service: WriteRuns) -> JSONResponse:
     target = _request_path(path, {"cancel"})
-    service = RunService(session, container.runs)
     _check_app(service.get(caller_of(principal), target.request_id).app_id, target)
     outcome = service.cancel(caller_of(principal), target.request_id)
     return JSONResponse(

@@ -30,6 +30,13 @@ from impasto.runs.queue.completion import (
     platform_failure,
     start_timeout_result,
 )
+from impasto.runs.queue.metrics import (
+    ATTEMPTS_EXHAUSTED,
+    LEASE_EXPIRED,
+    RUNNER_CRASHES,
+    START_DEADLINE,
+    reason_of,
+)
 from impasto.runs.queue.notifier import WORK_TOPIC, app_topic, request_topic
 from impasto.runs.queue.repository import IN_PROGRESS, IN_QUEUE, RunRepository
 from impasto.runs.queue.service import RunDeps
@@ -79,8 +86,11 @@ class LeaseService:
         if limit <= 0:
             return []
         rows = self._repo.claim(app_id, worker, limit, now, self._lease_until(now))
+        metrics = self._deps.metrics
         for row in rows:
             notify_after_commit(self._session, self._deps.notifier, request_topic(row.request_id))
+            if row.attempts == 1:  # a retry's wait would count its earlier attempts too
+                metrics.claimed(self._session, app_id, (now - row.created_at).total_seconds())
         return [_claim(row) for row in rows]
 
     def heartbeat(self, worker: str, request_ids: Sequence[str]) -> Beat:
@@ -133,8 +143,10 @@ class LeaseService:
         if record is None:
             return False
         if result.error_type == CRASHED:
+            self._deps.metrics.runner_crashed(self._session, record.app_id)
             record.runner_crashes = (record.runner_crashes or 0) + 1
             if record.runner_crashes >= MAX_RUNNER_CRASHES:
+                self._deps.metrics.gave_up(self._session, record.app_id, RUNNER_CRASHES)
                 failure = platform_failure(503, CRASHED_TWICE, CRASHED)
                 now = self._deps.clock.now()
                 complete(self._session, record, failure, now, self._deps.hooks, self._deps.notifier)
@@ -152,14 +164,21 @@ class LeaseService:
         now = self._deps.clock.now()
         expired = self._repo.expired_leases(now)
         for record in expired:
+            self._deps.metrics.lease_expired(self._session, record.app_id)
             self._retry_or_fail(
-                record, platform_failure(503, "Runner disconnected", "runner_disconnected")
+                record,
+                platform_failure(503, "Runner disconnected", "runner_disconnected"),
+                reason=LEASE_EXPIRED,
             )
         return len(expired) + self._expire_starts(now, None)
 
-    def _retry_or_fail(self, record: RequestRecord, result: Result) -> None:
+    def _retry_or_fail(
+        self, record: RequestRecord, result: Result, *, reason: str | None = None
+    ) -> None:
         now = self._deps.clock.now()
+        metrics = self._deps.metrics
         if record.attempts < record.max_attempts and not record.cancel_requested:
+            metrics.retried(self._session, record.app_id, reason or reason_of(result.error_type))
             record.status = IN_QUEUE
             record.lease_owner = None
             record.lease_expires_at = None
@@ -170,6 +189,8 @@ class LeaseService:
                 self._session, self._deps.notifier, request_topic(record.request_id)
             )
             return
+        if not record.cancel_requested:
+            metrics.gave_up(self._session, record.app_id, ATTEMPTS_EXHAUSTED)
         complete(self._session, record, result, now, self._deps.hooks, self._deps.notifier)
 
     def _expire_starts(self, now: datetime, app_ids: Sequence[str] | None) -> int:
@@ -177,6 +198,7 @@ class LeaseService:
         for request_id in expired:
             record = self._repo.get_for_update(request_id)
             if record is not None and record.status == IN_QUEUE:
+                self._deps.metrics.gave_up(self._session, record.app_id, START_DEADLINE)
                 complete(
                     self._session,
                     record,

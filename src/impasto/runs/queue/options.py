@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 
 from impasto.files.acl import parse_lifecycle
 from impasto.kit.errors import InvalidRequest
+from impasto.kit.http.flags import parse_flag
 
 PRIORITIES = {"normal": 0, "low": 1}
 MIN_START_TIMEOUT = 0.1
 MAX_START_TIMEOUT = 7 * 24 * 3600.0
-TRUE_WORDS = {"1", "true", "yes"}
-FALSE_WORDS = {"0", "false", "no"}
+TRUE_WORDS = frozenset({"1", "true", "yes"})
+FALSE_WORDS = frozenset({"0", "false", "no"})
 # Headers the runner may read (§6), forwarded as they came.
 FORWARDED_HEADERS = (
     "x-fal-object-lifecycle-preference",
@@ -73,14 +74,13 @@ def _start_timeout(value: str | None) -> float | None:
 
 
 def _flag(value: str | None, name: str, *, default: bool) -> bool:
-    if value is None:
-        return default
-    word = value.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise InvalidRequest(f"{name} must be one of 1, 0, true, false, yes, no")
+    return parse_flag(
+        value,
+        default=default,
+        true=TRUE_WORDS,
+        false=FALSE_WORDS,
+        error=f"{name} must be one of 1, 0, true, false, yes, no",
+    )
 
 
 def _max_queue_length(value: str | None) -> int | None:

@@ -6,12 +6,15 @@ same attempt: on PostgreSQL the claim skips rows another transaction has locked
 
 The three statements every request runs (insert, claim, finish) are Core, built once with
 bind parameters: the ORM's unit of work and the per-call statement construction and
-cache-key generation cost more than SQLite's own work (bench/README.md, Queue).
+cache-key generation cost more than SQLite's own work (bench/README.md, Queue). The insert
+takes a typed ``NewRequest`` and gives back nothing the ORM would have to track: a later
+read of the request in the same transaction is a query, like a read of any other row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -32,10 +35,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from impasto.models import DeployedApp, RequestRecord, RunEvent
+from impasto.runs.queue.submission import NewRequest
 
 CLAIM_COLUMNS = (
     "request_id",
@@ -49,12 +53,21 @@ CLAIM_COLUMNS = (
     "owner",
     "base_url",
     "priority",
+    "created_at",  # the queue's wait time (metrics)
 )
 IN_QUEUE = "IN_QUEUE"
 IN_PROGRESS = "IN_PROGRESS"
 COMPLETED = "COMPLETED"
 # What the completion hooks read of a request the finish statement completed.
-FINISHED_COLUMNS = ("request_id", "owner", "endpoint_id", "webhook_url", "input")
+FINISHED_COLUMNS = (
+    "request_id",
+    "owner",
+    "endpoint_id",
+    "app_id",
+    "webhook_url",
+    "input",
+    "started_at",
+)
 
 
 class RunRepository:
@@ -64,22 +77,16 @@ class RunRepository:
 
     # requests
 
-    def insert(self, values: dict[str, Any]) -> RequestRecord:
-        """A new request, as the ORM's add and flush would store it, and its record, held
-        in the session (a read of it in this transaction needs no query).
+    def insert(self, request: NewRequest) -> None:
+        """Store a new request IN_QUEUE, with no attempt and no result yet.
 
-        Only ``values``' columns are written (as the ORM would: a JSON column given None
-        stores JSON null, one left out stays SQL NULL); the record's other columns read
-        None, as on a freshly flushed record, without a reload.
+        Written as the ORM's add and flush would store it: a JSON column given None (an
+        input of None) stores JSON null; the columns a new request leaves out (lease,
+        result, times after creation) stay SQL NULL or take their column default.
         """
         self.session.flush()  # the Core statement does not autoflush as a query would
-        self.session.connection().execute(_INSERT, values)
-        record = RequestRecord(**values)
-        for name in _COLUMN_NAMES.difference(values):
-            setattr(record, name, None)
-        make_transient_to_detached(record)
-        self.session.add(record)
-        return record
+        params = {name: getattr(request, name) for name in _NEW_REQUEST_FIELDS}
+        self.session.connection().execute(_INSERT, params | _NEW_REQUEST_STATE)
 
     def get(self, request_id: str) -> RequestRecord | None:
         return self.session.get(RequestRecord, request_id)
@@ -90,17 +97,14 @@ class RunRepository:
             stmt = stmt.with_for_update()
         return self.session.scalars(stmt).one_or_none()
 
-    def queue_position(self, record: RequestRecord) -> int:
+    def queue_position(self, app_id: str, priority: int, request_id: str) -> int:
         """Requests of the same app that will be claimed before this one."""
         ahead = or_(
-            RequestRecord.priority < record.priority,
-            and_(
-                RequestRecord.priority == record.priority,
-                RequestRecord.request_id < record.request_id,
-            ),
+            RequestRecord.priority < priority,
+            and_(RequestRecord.priority == priority, RequestRecord.request_id < request_id),
         )
         stmt = select(func.count()).where(
-            RequestRecord.app_id == record.app_id, RequestRecord.status == IN_QUEUE, ahead
+            RequestRecord.app_id == app_id, RequestRecord.status == IN_QUEUE, ahead
         )
         return int(self.session.scalar(stmt) or 0)
 
@@ -301,7 +305,15 @@ def _finish_statement(table: Table) -> Update:
 
 
 _TABLE = _table()
-_COLUMN_NAMES = frozenset(column.key for column in _TABLE.columns)
+_NEW_REQUEST_FIELDS = tuple(field.name for field in fields(NewRequest))
+# What every new request starts as, whatever its submit decided.
+_NEW_REQUEST_STATE: dict[str, Any] = {
+    "status": IN_QUEUE,
+    "attempts": 0,
+    "cancel_requested": False,
+    "result_headers": {},
+    "payloads_deleted": False,
+}
 _INSERT = insert(_TABLE)
 _CLAIM = _claim_statement(_TABLE, postgres=False)
 _CLAIM_FOR_UPDATE = _claim_statement(_TABLE, postgres=True)

@@ -21,9 +21,11 @@ from impasto.runs.queue.completion import (
     complete,
     notify_after_commit,
 )
+from impasto.runs.queue.metrics import QueueMetrics
 from impasto.runs.queue.notifier import CANCEL_TOPIC, WORK_TOPIC, Notifier, app_topic
 from impasto.runs.queue.options import SubmitOptions
 from impasto.runs.queue.repository import COMPLETED, IN_QUEUE, RunRepository
+from impasto.runs.queue.submission import NewRequest
 from impasto.sdk.validation import MAX_INPUT_BYTES, check_payload
 
 LOG_KIND = "log"
@@ -65,8 +67,21 @@ class RunDeps:
     notifier: Notifier
     policy: QueuePolicy
     operator: str
+    metrics: QueueMetrics  # also one of ``hooks`` (``on_completed``): see container.py
     hooks: list[CompletionHook] = field(default_factory=list)
     check_webhook_url: Callable[[str], str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """What a submit answers with: the new request's id, the queue it waits in (app and
+    priority, for its position) and its webhook."""
+
+    request_id: str
+    app_id: str
+    priority: int
+    webhook_url: str | None
+    status: str = IN_QUEUE
 
 
 @dataclass(frozen=True)
@@ -91,7 +106,8 @@ class RunService:
         *,
         mode: str,
         base_url: str,
-    ) -> RequestRecord:
+    ) -> Submitted:
+        """Queue a new request; it exists, whatever crashes, once the caller commits."""
         target = self._callable(caller, endpoint_path)
         check_payload(
             target.endpoint.input_schema, payload, max_bytes=self._deps.policy.max_input_bytes
@@ -106,7 +122,7 @@ class RunService:
         deadline = None
         if options.start_timeout is not None:
             deadline = now + timedelta(seconds=options.start_timeout)
-        values: dict[str, Any] = dict(
+        request = NewRequest(
             request_id=self._deps.ids.new(),
             owner=caller.owner,
             key_id=caller.key_id,
@@ -114,7 +130,6 @@ class RunService:
             app_id=target.app.app_id,
             path=target.endpoint.path,
             mode=mode,
-            status=IN_QUEUE,
             priority=options.priority,
             input=payload,
             headers=options.forwarded,
@@ -123,17 +138,22 @@ class RunService:
             runner_hint=options.runner_hint,
             webhook_url=webhook,
             start_deadline=deadline,
-            attempts=0,
             max_attempts=1 if options.no_retry else self._deps.policy.max_attempts,
-            cancel_requested=False,
-            result_headers={},
-            payloads_deleted=False,
             created_at=now,
         )
-        record = self._repo.insert(values)
-        notify_after_commit(self._session, self._deps.notifier, app_topic(record.app_id))
+        self._repo.insert(request)
+        notify_after_commit(self._session, self._deps.notifier, app_topic(request.app_id))
         notify_after_commit(self._session, self._deps.notifier, WORK_TOPIC)
-        return record
+        return Submitted(
+            request_id=request.request_id,
+            app_id=request.app_id,
+            priority=request.priority,
+            webhook_url=request.webhook_url,
+        )
+
+    def queue_position(self, submitted: Submitted) -> int:
+        """Requests of the same app that will be claimed before one just submitted."""
+        return self._repo.queue_position(submitted.app_id, submitted.priority, submitted.request_id)
 
     def get(self, caller: Caller, request_id: str) -> RequestRecord:
         """The caller's own request; another owner's answers 404 like an unknown id."""
@@ -144,7 +164,11 @@ class RunService:
 
     def status(self, caller: Caller, request_id: str, *, with_logs: bool) -> StatusView:
         record = self.get(caller, request_id)
-        position = self._repo.queue_position(record) if record.status == IN_QUEUE else None
+        position = (
+            self._repo.queue_position(record.app_id, record.priority, record.request_id)
+            if record.status == IN_QUEUE
+            else None
+        )
         logs = self.logs(record.request_id) if with_logs else None
         return StatusView(record=record, queue_position=position, logs=logs)
 

@@ -9,15 +9,17 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Path, Query, Response, status
 from pydantic import BeforeValidator
 
-from impasto.deps import ContainerDep, ReadSession, WriteSession
+from impasto.deps import ClockDep, WriteSession
 from impasto.keys.auth import AdminPrincipal, ApiPrincipal
 from impasto.keys.service import Principal
+from impasto.kit.comma_lists import split_comma_lists
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
 from impasto.models import KeyScope
+from impasto.runs.records.deps import ReadAppQueues, ReadRecords, WriteAppQueues
 from impasto.runs.records.payloads import delete_payloads
 from impasto.runs.records.query import ByEndpointQuery, RecordQuery, split_ids
-from impasto.runs.records.queues import AppQueueService, QueueCaller
+from impasto.runs.records.queues import QueueCaller
 from impasto.runs.records.schemas import (
     CdnDeleteResult,
     DeletePayloadsResponse,
@@ -28,7 +30,6 @@ from impasto.runs.records.schemas import (
     SearchResults,
     item_fields,
 )
-from impasto.runs.records.service import RecordService
 
 router = APIRouter(
     route_class=BoundedRoute,
@@ -45,12 +46,6 @@ queue_router = APIRouter(
 
 MAX_LIMIT = 100
 MAX_URL_LENGTH = 4096
-
-
-def _split_commas(value: object) -> object:
-    if isinstance(value, list):
-        return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
-    return value
 
 
 EndpointIds = Annotated[
@@ -96,8 +91,7 @@ IdempotencyKey = Annotated[
 )
 def list_by_endpoint(
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    records: ReadRecords,
     endpoint_id: Annotated[
         list[str],
         Query(description="Endpoint id(s), 1-50, comma-separated or repeated"),
@@ -113,7 +107,7 @@ def list_by_endpoint(
     request_id: Annotated[UUID | None, Query(description="Filter by request id")] = None,
     expand: Annotated[
         list[str] | None,
-        BeforeValidator(_split_commas),
+        BeforeValidator(split_comma_lists),
         Query(description="payloads: include json_input and json_output"),
     ] = None,
     sort_by: Annotated[
@@ -125,7 +119,7 @@ def list_by_endpoint(
     `end` bound the submission time (end exclusive); `start` defaults to 24 hours ago, or
     90 days when `request_id` is given."""
     ids = split_ids(endpoint_id, required=True) or []
-    page = RecordService(session, container.clock).by_endpoint(
+    page = records.by_endpoint(
         ByEndpointQuery(
             owner=principal.owner,
             endpoint_ids=ids,
@@ -155,8 +149,7 @@ def list_by_endpoint(
 )
 def search_requests(
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    records: ReadRecords,
     limit: Annotated[int, Query(ge=1, description="Maximum items to return (at most 100)")] = 50,
     cursor: Annotated[str | None, Query(description="Cursor from a previous page")] = None,
     query: Annotated[
@@ -199,7 +192,7 @@ def search_requests(
     `video_url` find the requests that used or produced that file. `query`, `image_url`
     and `video_url` are mutually exclusive, as are the two API-request filters."""
     ids = endpoint_id if endpoint_id is not None else [endpoint] if endpoint else None
-    page = RecordService(session, container.clock).search(
+    page = records.search(
         RecordQuery(
             owner=principal.owner,
             endpoint_ids=split_ids(ids, required=False),
@@ -233,12 +226,12 @@ def delete_request_payloads(
     request_id: Annotated[UUID, Path(description="The request's id")],
     principal: AdminPrincipal,
     session: WriteSession,
-    container: ContainerDep,
+    clock: ClockDep,
     idempotency_key: IdempotencyKey = None,
 ) -> DeletePayloadsResponse:
     """Delete a finished request's input and output and the output files it made (input
     files are kept). Deleting again answers an empty list."""
-    results = delete_payloads(session, container.clock, principal.owner, str(request_id))
+    results = delete_payloads(session, clock, principal.owner, str(request_id))
     return DeletePayloadsResponse(
         cdn_delete_results=[CdnDeleteResult(link=r.link, exception=r.exception) for r in results]
     )
@@ -259,11 +252,10 @@ def queue_size(
     owner: OwnerPath,
     name: NamePath,
     principal: ApiPrincipal,
-    session: ReadSession,
-    container: ContainerDep,
+    queues: ReadAppQueues,
 ) -> QueueInfo:
     """Requests waiting in the queue of an app the caller owns."""
-    size = AppQueueService(session, container.runs).size(_caller(principal), owner, name)
+    size = queues.size(_caller(principal), owner, name)
     return QueueInfo(queue_size=size)
 
 
@@ -278,10 +270,9 @@ def flush_queue(
     owner: OwnerPath,
     name: NamePath,
     principal: ApiPrincipal,
-    session: WriteSession,
-    container: ContainerDep,
+    queues: WriteAppQueues,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Cancel every queued request of an app the caller owns; running ones go on."""
-    AppQueueService(session, container.runs).flush(_caller(principal), owner, name)
+    queues.flush(_caller(principal), owner, name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

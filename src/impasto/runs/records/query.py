@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from impasto.kit.comma_lists import split_commas
 from impasto.kit.errors import InvalidRequest
 from impasto.kit.text import is_storable
 
@@ -68,7 +69,7 @@ def split_ids(values: Sequence[str] | None, *, required: bool) -> list[str] | No
         if required:
             raise InvalidRequest("endpoint_id is required")
         return None
-    ids = list(dict.fromkeys(p.strip() for v in values for p in v.split(",") if p.strip()))
+    ids = list(dict.fromkeys(split_commas(values)))
     if len(ids) > MAX_ENDPOINT_IDS:
         raise InvalidRequest(f"endpoint_id accepts at most {MAX_ENDPOINT_IDS} ids, got {len(ids)}")
     if not ids and not required:

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from impasto.catalog import cursor as cursors
 from impasto.kit.clock import Clock
+from impasto.kit.cursors import Cursors
 from impasto.kit.text import is_storable
 from impasto.models import RequestRecord
 from impasto.runs.records.query import (
@@ -62,9 +62,10 @@ class SearchPage:
 
 
 class RecordService:
-    def __init__(self, session: Session, clock: Clock) -> None:
+    def __init__(self, session: Session, clock: Clock, cursors: Cursors) -> None:
         self._repo = RecordRepository(session)
         self._clock = clock
+        self._cursors = cursors
 
     def by_endpoint(self, query: ByEndpointQuery) -> RecordPage:
         default = REQUEST_ID_WINDOW if query.request_id is not None else DEFAULT_WINDOW
@@ -91,7 +92,7 @@ class RecordService:
         }
         after = None
         if query.cursor is not None:
-            segment, ms, at, request_id = cursors.read(
+            segment, ms, at, request_id = self._cursors.read(
                 query.cursor, bound, ["int", "int", "datetime", "str"]
             )
             after = Position(segment, ms, at, request_id)
@@ -105,7 +106,7 @@ class RecordService:
                 position = [DONE, ms or 0, last.completed_at, last.request_id]
             else:
                 position = [PENDING, 0, last.created_at, last.request_id]
-            next_cursor = cursors.issue(bound, position)
+            next_cursor = self._cursors.issue(bound, position)
         return RecordPage(records=[record for record, _ in rows], next_cursor=next_cursor)
 
     def search(self, query: RecordQuery) -> SearchPage:
@@ -144,11 +145,11 @@ class RecordService:
         )  # stable: equal scores stay newest first
         offset = 0
         if query.cursor is not None:
-            [offset] = cursors.read(query.cursor, bound, ["int"])
+            [offset] = self._cursors.read(query.cursor, bound, ["int"])
             offset = max(offset, 0)
         page = ranked[offset : offset + limit]
         more = offset + limit < len(ranked)
-        next_cursor = cursors.issue(bound, [offset + limit]) if more else None
+        next_cursor = self._cursors.issue(bound, [offset + limit]) if more else None
         return SearchPage(hits=page, next_cursor=next_cursor)
 
     def _browse(
@@ -156,14 +157,14 @@ class RecordService:
     ) -> SearchPage:
         after = None
         if cursor is not None:
-            at, request_id = cursors.read(cursor, bound, ["datetime", "str"])
+            at, request_id = self._cursors.read(cursor, bound, ["datetime", "str"])
             after = (at, request_id)
         records = self._repo.browse(where, after=after, limit=limit + 1)
         next_cursor = None
         if len(records) > limit:
             records = records[:limit]
             last = records[-1]
-            next_cursor = cursors.issue(bound, [last.created_at, last.request_id])
+            next_cursor = self._cursors.issue(bound, [last.created_at, last.request_id])
         return SearchPage(hits=[Hit(r, None) for r in records], next_cursor=next_cursor)
 
 

@@ -14,11 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import StreamingResponse
 
-from impasto.deps import ContainerDep
-from impasto.files.cdn.responses import base_url
+from impasto.deps import BaseUrl
 from impasto.keys.auth import ApiPrincipal
 from impasto.kit.errors import NotFound
 from impasto.kit.http.bodies import BoundedRoute
+from impasto.runs.queue.deps import Watch
 from impasto.runs.queue.endpoints import caller_of
 from impasto.runs.queue.options import parse_options
 from impasto.runs.queue.service import PARTIAL_KIND, Caller
@@ -34,13 +34,12 @@ async def run(
     endpoint: str,
     request: Request,
     principal: ApiPrincipal,
-    container: ContainerDep,
+    watcher: Watch,
+    base: BaseUrl,
     payload: Annotated[Any, Body()] = None,
 ) -> Response:
     options = parse_options(request.headers, request.query_params)
-    base = base_url(request, container.settings.public_url)
     caller = caller_of(principal)
-    watcher = Watcher(container.database, container.runs)
     streaming = "text/event-stream" in request.headers.get("accept", "")
     try:
         record = await watcher.write(

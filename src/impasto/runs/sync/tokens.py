@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from impasto.files.signing import Signer
 from impasto.keys.repository import KeyRepository
 from impasto.keys.service import Principal
 from impasto.kit.clock import Clock
 from impasto.kit.errors import InvalidRequest, Unauthenticated
+from impasto.kit.signing import Signer
 from impasto.models import KeyScope
 
 PURPOSE = "realtime"

@@ -10,25 +10,26 @@ import asyncio
 import contextlib
 import json
 import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgpack
 from fastapi import APIRouter, Body, WebSocket, WebSocketDisconnect
 from starlette.datastructures import Headers
 
-from impasto.container import Container
-from impasto.deps import ContainerDep
-from impasto.files.cdn.responses import base_url
-from impasto.keys.auth import ApiPrincipal
-from impasto.keys.service import KeyService, Principal
+from impasto.deps import BaseUrl
+from impasto.keys.auth import ApiPrincipal, key_principal
+from impasto.keys.service import Principal
 from impasto.kit.errors import AppError, PermissionDenied, Unauthenticated
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.models import KeyScope
+from impasto.runs.queue.deps import Watch
 from impasto.runs.queue.endpoints import caller_of
 from impasto.runs.queue.options import parse_options
 from impasto.runs.queue.service import Caller
 from impasto.runs.queue.watch import Watcher
 from impasto.runs.sync import tokens as realtime_tokens
+from impasto.runs.sync.deps import RealtimeTokens, RealtimeTokensDep
 from impasto.sdk.validation import too_deep_detail
 
 router = APIRouter(route_class=BoundedRoute, include_in_schema=False)
@@ -40,35 +41,54 @@ POLICY_VIOLATION = 1008
 @router.post("/rest/tokens/")
 def realtime_token(
     principal: ApiPrincipal,
-    container: ContainerDep,
+    realtime: RealtimeTokensDep,
     allowed_apps: Annotated[list[str], Body()],
     token_expiration: Annotated[int, Body()] = 120,
 ) -> str:
     asked = realtime_tokens.TokenRequest(allowed_apps, token_expiration)
-    return realtime_tokens.issue(container.files.signer, container.clock, principal, asked)
+    return realtime.issue(principal, asked)
 
 
 @router.websocket("/ws/{endpoint:path}")
-async def ws(websocket: WebSocket, endpoint: str) -> None:
+async def ws(
+    websocket: WebSocket,
+    endpoint: str,
+    watcher: Watch,
+    base: BaseUrl,
+    realtime: RealtimeTokensDep,
+) -> None:
     if endpoint.rstrip("/").endswith(REALTIME_SUFFIX):
-        await _realtime(websocket, endpoint)
+        await _realtime(websocket, endpoint, _Runs(watcher, base), realtime)
     else:
-        await _http_over_ws(websocket, endpoint)
+        await _http_over_ws(websocket, endpoint, _Runs(watcher, base))
 
 
 @router.websocket("/run/{endpoint:path}")
-async def run_realtime(websocket: WebSocket, endpoint: str) -> None:
-    await _realtime(websocket, endpoint)
+async def run_realtime(
+    websocket: WebSocket,
+    endpoint: str,
+    watcher: Watch,
+    base: BaseUrl,
+    realtime: RealtimeTokensDep,
+) -> None:
+    await _realtime(websocket, endpoint, _Runs(watcher, base), realtime)
+
+
+@dataclass(frozen=True, slots=True)
+class _Runs:
+    """How a socket submits requests and waits on them, and where their URLs point."""
+
+    watcher: Watcher
+    base: str
 
 
 class _Session:
     """What one socket needs to run requests: who calls, and how to submit and wait."""
 
-    def __init__(self, websocket: WebSocket, principal: Principal) -> None:
-        container = _container(websocket)
+    def __init__(self, websocket: WebSocket, principal: Principal, runs: _Runs) -> None:
         self.caller: Caller = caller_of(principal)
-        self.watcher = Watcher(container.database, container.runs)
-        self.base = base_url(websocket, container.settings.public_url)
+        self.watcher = runs.watcher
+        self.base = runs.base
         self.options = parse_options(websocket.headers, websocket.query_params)
 
     async def run(self, endpoint: str, payload: Any, mode: str) -> tuple[int, Any, str | None]:
@@ -92,14 +112,14 @@ class _Session:
         return done.result_status or 200, done.output, record.request_id
 
 
-async def _http_over_ws(websocket: WebSocket, endpoint: str) -> None:
+async def _http_over_ws(websocket: WebSocket, endpoint: str, runs: _Runs) -> None:
     try:
         principal = _key_principal(websocket)
     except AppError as error:
         await websocket.close(code=POLICY_VIOLATION, reason=error.message[:120])
         return
     await websocket.accept()
-    session = _Session(websocket, principal)
+    session = _Session(websocket, principal, runs)
     lock = asyncio.Lock()
     pending: set[asyncio.Task[None]] = set()
 
@@ -141,16 +161,18 @@ async def _http_over_ws(websocket: WebSocket, endpoint: str) -> None:
         await asyncio.gather(*pending, return_exceptions=True)
 
 
-async def _realtime(websocket: WebSocket, endpoint: str) -> None:
+async def _realtime(
+    websocket: WebSocket, endpoint: str, runs: _Runs, realtime: RealtimeTokens
+) -> None:
     endpoint = endpoint.rstrip("/")
     await websocket.accept()
     try:
-        principal = _realtime_principal(websocket, endpoint)
+        principal = _realtime_principal(websocket, endpoint, realtime)
     except AppError as error:
         await _send_error(websocket, "UNAUTHORIZED", error.message)
         await websocket.close(code=POLICY_VIOLATION)
         return
-    session = _Session(websocket, principal)
+    session = _Session(websocket, principal, runs)
     target = endpoint.removesuffix(REALTIME_SUFFIX)
     try:
         while True:
@@ -175,33 +197,24 @@ async def _realtime(websocket: WebSocket, endpoint: str) -> None:
         return
 
 
-def _container(websocket: WebSocket) -> Container:
-    container: Container = websocket.app.state.container
-    return container
-
-
 def _key_principal(websocket: WebSocket) -> Principal:
     header = Headers(scope=websocket.scope).get("authorization", "")
     scheme, _, value = header.strip().partition(" ")
     if scheme.lower() != "key" or not value.strip():
         raise Unauthenticated("Missing credentials: send 'Authorization: Key <key>'")
-    container = _container(websocket)
-    with container.database.session(write=False) as session:
-        principal = KeyService(session, container.clock, container.ids).authenticate(value.strip())
+    principal = key_principal(websocket, value.strip())
     if not principal.allows(KeyScope.API):  # a WORKER key is no tenant
         raise PermissionDenied("A WORKER key serves the worker API (/worker/v1) only")
     return principal
 
 
-def _realtime_principal(websocket: WebSocket, endpoint: str) -> Principal:
+def _realtime_principal(websocket: WebSocket, endpoint: str, realtime: RealtimeTokens) -> Principal:
     token = websocket.query_params.get("fal_jwt_token")
     if token is None:
         return _key_principal(websocket)
     parts = [part for part in endpoint.split("/") if part]
     alias = parts[1] if len(parts) > 1 else ""
-    container = _container(websocket)
-    with container.database.session(write=False) as session:
-        return realtime_tokens.check(container.files.signer, container.clock, session, token, alias)
+    return realtime.check(token, alias)
 
 
 async def _send_error(websocket: WebSocket, code: str, reason: str) -> None:

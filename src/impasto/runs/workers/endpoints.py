@@ -15,15 +15,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from impasto import __version__
-from impasto.container import Container
-from impasto.deps import ContainerDep
-from impasto.files.cdn.responses import content_length, file_response, own_bases
-from impasto.files.local_urls import own_origins
-from impasto.files.service import FileService
+from impasto.deps import OwnBases, SettingsDep
+from impasto.files.cdn.responses import content_length, file_response
+from impasto.files.deps import Files
 from impasto.keys.auth import WorkerPrincipal
-from impasto.keys.service import Principal
+from impasto.kit.http.base_url import own_origins
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.runners.protocol import MAX_FRAME_BYTES
+from impasto.runs.queue.deps import Runs
+from impasto.runs.workers.deps import Workers
 from impasto.runs.workers.schemas import (
     REQUEST_ID,
     WORKER_ID,
@@ -39,7 +39,6 @@ from impasto.runs.workers.schemas import (
     StoredFile,
     WorkerInfo,
 )
-from impasto.runs.workers.service import WorkerKey, WorkerService
 
 
 class WorkerRoute(BoundedRoute):
@@ -56,45 +55,31 @@ AttemptQuery = Annotated[int, Query(ge=1, le=1000)]
 MAX_URL_LENGTH = 4096
 
 
-def _gateway(container: Container, principal: Principal) -> WorkerService:
-    key = WorkerKey(key_id=principal.key_id, apps=principal.apps)
-    return WorkerService(
-        container.database, container.runs, container.files, container.url_fetcher, key
-    )
-
-
 @router.get("/info")
-def info(_: WorkerPrincipal, container: ContainerDep) -> WorkerInfo:
+def info(_: WorkerPrincipal, runs: Runs) -> WorkerInfo:
     """What a worker tunes itself by: heartbeats must come well within a lease."""
-    return WorkerInfo(version=__version__, lease_seconds=container.runs.policy.lease_seconds)
+    return WorkerInfo(version=__version__, lease_seconds=runs.policy.lease_seconds)
 
 
 @router.get("/apps")
-async def apps(
-    principal: WorkerPrincipal, container: ContainerDep, worker_id: WorkerIdQuery
-) -> AppList:
+async def apps(workers: Workers, worker_id: WorkerIdQuery) -> AppList:
     """The deployed apps this key may serve."""
-    specs = await _gateway(container, principal).apps(worker_id)
+    specs = await workers.apps(worker_id)
     return AppList(apps=[spec.to_json() for spec in specs])
 
 
 @router.post("/claim")
-async def claim(
-    body: ClaimBody, request: Request, principal: WorkerPrincipal, container: ContainerDep
-) -> ClaimList:
+async def claim(body: ClaimBody, request: Request, workers: Workers) -> ClaimList:
     """Long poll: with ``wait``, answers as soon as something was claimed. 403 when an
     app is outside the key's binding."""
     wants = [(want.app_id, want.limit) for want in body.apps]
-    gateway = _gateway(container, principal)
-    claims = await gateway.claim(body.worker_id, wants, body.wait, request.is_disconnected)
+    claims = await workers.claim(body.worker_id, wants, body.wait, request.is_disconnected)
     return ClaimList(claims=[item.to_json() for item in claims])
 
 
 @router.post("/heartbeat")
-async def heartbeat(
-    body: HeartbeatBody, principal: WorkerPrincipal, container: ContainerDep
-) -> BeatAnswer:
-    beat = await _gateway(container, principal).heartbeat(body.worker_id, body.request_ids)
+async def heartbeat(body: HeartbeatBody, workers: Workers) -> BeatAnswer:
+    beat = await workers.heartbeat(body.worker_id, body.request_ids)
     return BeatAnswer(cancel=beat.cancel, lost=beat.lost)
 
 
@@ -102,36 +87,30 @@ async def heartbeat(
 async def report(
     request_id: Annotated[str, REQUEST_PATH],
     body: ReportBody,
-    principal: WorkerPrincipal,
-    container: ContainerDep,
+    workers: Workers,
 ) -> Accepted:
     events = [(item.kind, item.data) for item in body.events]
-    gateway = _gateway(container, principal)
-    return Accepted(accepted=await gateway.report(body.worker_id, request_id, body.attempt, events))
+    return Accepted(accepted=await workers.report(body.worker_id, request_id, body.attempt, events))
 
 
 @router.post("/requests/{request_id}/finish")
 async def finish(
     request_id: Annotated[str, REQUEST_PATH],
     body: OutcomeBody,
-    principal: WorkerPrincipal,
-    container: ContainerDep,
+    workers: Workers,
 ) -> Accepted:
-    gateway = _gateway(container, principal)
     result = body.result.to_result()
-    return Accepted(accepted=await gateway.finish(body.worker_id, request_id, body.attempt, result))
+    return Accepted(accepted=await workers.finish(body.worker_id, request_id, body.attempt, result))
 
 
 @router.post("/requests/{request_id}/release")
 async def release(
     request_id: Annotated[str, REQUEST_PATH],
     body: OutcomeBody,
-    principal: WorkerPrincipal,
-    container: ContainerDep,
+    workers: Workers,
 ) -> Accepted:
-    gateway = _gateway(container, principal)
     result = body.result.to_result()
-    accepted = await gateway.release(body.worker_id, request_id, body.attempt, result)
+    accepted = await workers.release(body.worker_id, request_id, body.attempt, result)
     return Accepted(accepted=accepted)
 
 
@@ -139,14 +118,13 @@ async def release(
 async def store_file(
     request_id: Annotated[str, REQUEST_PATH],
     request: Request,
-    principal: WorkerPrincipal,
-    container: ContainerDep,
+    workers: Workers,
     worker_id: WorkerIdQuery,
     attempt: AttemptQuery,
     file_name: Annotated[str, Query(min_length=1, max_length=255)],
 ) -> StoredFile:
     """The body is the file; it is stored for the request's owner, like an upload."""
-    url = await _gateway(container, principal).store_output(
+    url = await workers.store_output(
         worker_id,
         request_id,
         attempt,
@@ -162,25 +140,23 @@ async def store_file(
 async def read_input(
     request_id: Annotated[str, REQUEST_PATH],
     request: Request,
-    principal: WorkerPrincipal,
-    container: ContainerDep,
+    workers: Workers,
+    files: Files,
+    settings: SettingsDep,
+    own: OwnBases,
     worker_id: WorkerIdQuery,
     attempt: AttemptQuery,
     url: Annotated[str, Query(min_length=1, max_length=MAX_URL_LENGTH)],
 ) -> Response:
     """A file of this server named as an input of a request this worker holds, read as
     the request's owner: their own private files too, 404 for what they may not read."""
-    settings = container.settings
-    bases = [*own_bases(request, settings.public_url), *own_origins(settings)]
-    gateway = _gateway(container, principal)
-    view = await gateway.open_input(worker_id, request_id, attempt, url, bases)
-    return file_response(request, FileService(container.files), view, "private, no-store")
+    bases = [*own, *own_origins(settings.public_url, settings.host, settings.port)]
+    view = await workers.open_input(worker_id, request_id, attempt, url, bases)
+    return file_response(request, files, view, "private, no-store")
 
 
 @router.post("/loaded")
-async def set_loaded(
-    body: LoadedBody, principal: WorkerPrincipal, container: ContainerDep
-) -> Accepted:
+async def set_loaded(body: LoadedBody, workers: Workers) -> Accepted:
     """Whether this worker has the app's runners up (the catalog's warm flag)."""
-    await _gateway(container, principal).set_loaded(body.worker_id, body.app_id, body.loaded)
+    await workers.set_loaded(body.worker_id, body.app_id, body.loaded)
     return Accepted(accepted=True)

@@ -29,8 +29,7 @@ from impasto.runs.queue.completion import Result
 from impasto.runs.queue.leases import Beat, Claim, LeaseService
 from impasto.runs.queue.notifier import WORK_TOPIC
 from impasto.runs.queue.service import RunDeps
-from impasto.workers.link import AppSpec
-from impasto.workers.local_link import LocalLink
+from impasto.runs.workers.local_link import AppSpec, LocalLink
 
 RECHECK_SECONDS = 1.0  # waits are bounded: work queued by another server is seen anyway
 

@@ -10,12 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from impasto.assets.deps import base, blob_reader, check_storable, search_legs
-from impasto.assets.repository import AssetRepository
+from impasto.assets.deps import ReadAssets, check_storable
 from impasto.assets.views import asset_views
-from impasto.deps import ContainerDep, ReadSession
-from impasto.files.cdn.responses import own_bases
+from impasto.deps import BaseUrl, CursorsDep, ReadSession
 from impasto.kit.http.bodies import BoundedRoute
+from impasto.scenario.assets.deps import AssetSearch
 from impasto.scenario.assets.listing import RawAssetParams, asset_query, list_assets
 from impasto.scenario.assets.schemas import (
     AssetListResponse,
@@ -26,7 +25,7 @@ from impasto.scenario.assets.schemas import (
     ScenarioHit,
     scenario_asset,
 )
-from impasto.scenario.assets.search import ScenarioAssetSearch, window
+from impasto.scenario.assets.search import window
 from impasto.scenario.models.endpoints import Caller
 
 
@@ -48,10 +47,11 @@ Id = Annotated[str | None, Query(max_length=255)]
 
 @router.get("/assets")
 def list_scenario_assets(
-    request: Request,
     caller: Caller,
     session: ReadSession,
-    container: ContainerDep,
+    assets: ReadAssets,
+    base: BaseUrl,
+    cursors: CursorsDep,
     sortBy: Text = None,
     sortDirection: Text = None,
     createdAfter: Text = None,
@@ -80,8 +80,8 @@ def list_scenario_assets(
         ),
         caller.owner,
     )
-    assets, token = list_assets(session, query)
-    views = asset_views(AssetRepository(session), assets, base(request, container))
+    rows, token = list_assets(session, query, cursors=cursors)
+    views = asset_views(assets.repo, rows, base)
     return AssetListResponse(
         assets=[ScenarioAsset.model_validate(scenario_asset(view)) for view in views],
         nextPaginationToken=token,
@@ -91,19 +91,11 @@ def list_scenario_assets(
 @router.post("/search/assets")
 def search_scenario_assets(
     body: AssetSearchRequest,
-    request: Request,
     caller: Caller,
-    session: ReadSession,
-    container: ContainerDep,
+    search: AssetSearch,
+    base: BaseUrl,
 ) -> OffsetSearchResponse | PagedSearchResponse:
-    search = ScenarioAssetSearch(
-        session,
-        search_legs(container),
-        container.asset_embedders,
-        bases=own_bases(request, container.settings.public_url),
-        read_blob=blob_reader(container),
-    )
-    outcome = search.run(caller.owner, body, base(request, container))
+    outcome = search.run(caller.owner, body, base)
     hits = [
         ScenarioHit.model_validate({**scenario_asset(view), "score": view.similarity})
         for view in outcome.views

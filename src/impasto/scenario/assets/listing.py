@@ -17,11 +17,11 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from impasto.assets.repository import AssetRepository
-from impasto.catalog import cursor as cursors
+from impasto.kit.cursors import Cursors
 from impasto.kit.db.keyset import order_by, sort_after
 from impasto.kit.errors import InvalidRequest, NotFound
 from impasto.models import Asset, AssetRunLink
-from impasto.scenario.models.params import _bool, _choice, _date
+from impasto.scenario.params import parse_bool, parse_choice, parse_date
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
@@ -76,24 +76,24 @@ class ScenarioAssetQuery:
 
 def asset_query(raw: RawAssetParams, owner: str) -> ScenarioAssetQuery:
     """Apply Scenario's rules; the first violated one answers 400."""
-    privacy = _choice("privacy", raw.privacy, ("private", "public", "unlisted"))
+    privacy = parse_choice("privacy", raw.privacy, ("private", "public", "unlisted"))
     if privacy not in (None, "private"):
         raise InvalidRequest(
             f"privacy={privacy} is not offered here: assets are private to their owner"
         )
-    sort_by = _choice("sortBy", raw.sort_by, tuple(SORTS)) or "createdAt"
-    direction = _choice("sortDirection", raw.sort_direction, ("asc", "desc")) or "desc"
+    sort_by = parse_choice("sortBy", raw.sort_by, tuple(SORTS)) or "createdAt"
+    direction = parse_choice("sortDirection", raw.sort_direction, ("asc", "desc")) or "desc"
     if (raw.created_after or raw.created_before) and sort_by != "createdAt":
         raise InvalidRequest("createdAfter and createdBefore need sortBy=createdAt")
-    _bool("originalAssets", raw.original_assets)  # every URL here is the original
+    parse_bool("originalAssets", raw.original_assets)  # every URL here is the original
     try:
         page_size = int(raw.page_size) if raw.page_size is not None else DEFAULT_PAGE_SIZE
     except ValueError as exc:
         raise InvalidRequest("pageSize must be an integer") from exc
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidRequest(f"pageSize must be between 1 and {MAX_PAGE_SIZE}")
-    after = _date("createdAfter", raw.created_after)
-    before = _date("createdBefore", raw.created_before)
+    after = parse_date("createdAfter", raw.created_after)
+    before = parse_date("createdBefore", raw.created_before)
     if after is not None and before is not None and after >= before:
         raise InvalidRequest("createdAfter must be earlier than createdBefore")
     return ScenarioAssetQuery(
@@ -156,7 +156,9 @@ def conditions(session: Session, query: ScenarioAssetQuery) -> list[ColumnElemen
     return where
 
 
-def list_assets(session: Session, query: ScenarioAssetQuery) -> tuple[list[Asset], str | None]:
+def list_assets(
+    session: Session, query: ScenarioAssetQuery, *, cursors: Cursors
+) -> tuple[list[Asset], str | None]:
     """One page in the asked order, and the token of the next one (None at the end)."""
     a = Asset.__table__.c
     column = a.updated_at if query.sort == "updated_at" else a.created_at

@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session
 from impasto.assets.indexing.media import image_size
 from impasto.assets.repository import AssetRepository
 from impasto.assets.search import browse
-from impasto.assets.search.exact import AssetEmbedder, from_bytes
+from impasto.assets.search.exact import from_bytes
 from impasto.assets.search.legs import LegResult, Scope, SearchInput, SearchLeg
 from impasto.assets.search.urls import BlobReader, visual_query
 from impasto.assets.views import AssetView, asset_views
-from impasto.catalog import cursor as cursors
+from impasto.embedders.base import Embedder
+from impasto.kit.cursors import Cursors
 from impasto.kit.errors import InvalidRequest, NotFound
 from impasto.kit.text import is_storable
 from impasto.models import Asset, AssetEmbedding, AssetTag, StoredFile
@@ -110,12 +111,14 @@ class ScenarioAssetSearch:
         self,
         session: Session,
         legs: Sequence[SearchLeg],
-        embedders: Sequence[AssetEmbedder],
+        embedders: Sequence[Embedder],
         *,
         bases: Sequence[str],
         read_blob: BlobReader,
+        cursors: Cursors,
     ) -> None:
         self.session = session
+        self.cursors = cursors
         self.repo = AssetRepository(session)
         self.legs = list(legs)
         self.embedders = list(embedders)
@@ -130,14 +133,15 @@ class ScenarioAssetSearch:
             return SearchOutcome([], 0)
         search_input, ratio = self._input(owner, body)
         if search_input is None:
-            page = browse.listing(self.session, replace(query, limit=span.start + span.size))
+            query = replace(query, limit=span.start + span.size)
+            page = browse.listing(self.session, query, cursors=self.cursors)
             assets = page.assets[span.start :]
             return SearchOutcome(asset_views(self.repo, assets, base), page.total_count or 0)
         query = replace(query, limit=span.size)
         if span.start:
-            query = replace(query, cursor=cursors.issue(query.fingerprint(), [span.start]))
+            query = replace(query, cursor=self.cursors.issue(query.fingerprint(), [span.start]))
         legs = self._weighted(ratio, search_input)
-        found = browse.search(self.session, query, search_input, legs)
+        found = browse.search(self.session, query, search_input, legs, cursors=self.cursors)
         total = browse.MAX_CANDIDATES if found.total_count is None else found.total_count
         views = asset_views(self.repo, found.assets, base, found.similarity)
         return SearchOutcome(views, total)

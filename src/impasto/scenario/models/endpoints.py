@@ -12,8 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 
 import impasto.catalog.routing  # noqa: F401  - registers {name:endpoint}
-from impasto.catalog.endpoints import catalog_service
-from impasto.deps import ContainerDep, ReadSession
+from impasto.catalog.deps import ReadCatalog
+from impasto.deps import CursorsDep
 from impasto.keys.auth import authenticate
 from impasto.keys.service import Principal
 from impasto.kit.http.bodies import BoundedRoute
@@ -43,8 +43,8 @@ Text = Annotated[str | None, Query(max_length=2048)]
 @router.get("")
 def list_models(
     caller: Caller,
-    session: ReadSession,
-    container: ContainerDep,
+    catalog: ReadCatalog,
+    cursors: CursorsDep,
     privacy: Text = None,
     sortBy: Text = None,
     sortDirection: Text = None,
@@ -86,10 +86,9 @@ def list_models(
         ),
         caller.owner,
     )
-    service = catalog_service(session, container)
-    page = service.browse(query)
+    page = catalog.browse(query, cursors)
     entries = [hit.entry for hit in page.models]
-    hidden = service.blacklisted_of(caller.owner, entries)
+    hidden = catalog.blacklisted_of(caller.owner, entries)
     return ModelListResponse(
         models=[scenario_model(entry, blacklisted=entry.id in hidden) for entry in entries],
         nextPaginationToken=page.next_cursor,
@@ -97,12 +96,9 @@ def list_models(
 
 
 @router.post("/get-bulk")
-def get_bulk(
-    body: GetBulkRequest, caller: Caller, session: ReadSession, container: ContainerDep
-) -> dict[str, Any]:
-    service = catalog_service(session, container)
-    entries = service.visible(caller.owner, body.modelIds)
-    hidden = service.blacklisted_of(caller.owner, entries)
+def get_bulk(body: GetBulkRequest, caller: Caller, catalog: ReadCatalog) -> dict[str, Any]:
+    entries = catalog.visible(caller.owner, body.modelIds)
+    hidden = catalog.blacklisted_of(caller.owner, entries)
     models = [scenario_model(entry, blacklisted=entry.id in hidden) for entry in entries]
     if body.minimal:
         return {"models": [minimal(model) for model in models]}
@@ -113,10 +109,8 @@ def get_bulk(
 def get_model(
     modelId: Annotated[str, Path(max_length=255)],
     caller: Caller,
-    session: ReadSession,
-    container: ContainerDep,
+    catalog: ReadCatalog,
 ) -> ModelResponse:
-    service = catalog_service(session, container)
-    entry = service.get_visible(caller.owner, modelId)
-    hidden = service.blacklisted_of(caller.owner, [entry])
+    entry = catalog.get_visible(caller.owner, modelId)
+    hidden = catalog.blacklisted_of(caller.owner, [entry])
     return ModelResponse(model=scenario_model(entry, blacklisted=entry.id in hidden))

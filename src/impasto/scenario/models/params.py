@@ -4,11 +4,12 @@ names the parameters involved (``reference/peers.md`` §1.2)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from impasto.catalog.search.listing import BrowseQuery, BrowseSort, Privacy
+from impasto.kit.comma_lists import split_commas
 from impasto.kit.errors import InvalidRequest
 from impasto.kit.text import is_storable
+from impasto.scenario.params import parse_bool, parse_choice, parse_date
 
 # Scenario's model types, as its API enumerates them.
 MODEL_TYPES = frozenset(
@@ -84,34 +85,10 @@ class RawListParams:
     pagination_token: str | None = None
 
 
-def _bool(name: str, value: str | None) -> bool:
-    if value is None:
-        return False
-    lowered = value.lower()
-    if lowered in ("true", "1"):
-        return True
-    if lowered in ("false", "0"):
-        return False
-    raise InvalidRequest(f"{name} must be true or false")
-
-
-def _date(name: str, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidRequest(f"{name} must be an ISO 8601 date or date-time") from exc
-    try:
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-    except OverflowError as exc:
-        raise InvalidRequest(f"{name} is out of range") from exc
-
-
 def _list(name: str, value: str | None) -> list[str] | None:
     if value is None:
         return None
-    items = list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    items = list(dict.fromkeys(split_commas(value)))
     if not items:
         raise InvalidRequest(f"{name} must not be empty")
     if len(items) > MAX_LIST_VALUES:
@@ -121,22 +98,16 @@ def _list(name: str, value: str | None) -> list[str] | None:
     return items
 
 
-def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
-    if value is not None and value not in allowed:
-        raise InvalidRequest(f"{name} must be one of {', '.join(allowed)}")
-    return value
-
-
 def browse_query(raw: RawListParams, viewer: str) -> BrowseQuery:  # noqa: PLR0912
     """Apply Scenario's rules; the first violated one answers 400."""
     privacy: Privacy = (
-        _choice(  # type: ignore[assignment]
+        parse_choice(  # type: ignore[assignment]
             "privacy", raw.privacy, ("private", "public", "unlisted")
         )
         or "private"
     )
-    sort_by = _choice("sortBy", raw.sort_by, tuple(SORTS))
-    direction = _choice("sortDirection", raw.sort_direction, ("asc", "desc"))
+    sort_by = parse_choice("sortBy", raw.sort_by, tuple(SORTS))
+    direction = parse_choice("sortDirection", raw.sort_direction, ("asc", "desc"))
     public = privacy == "public"
     if sort_by is None:
         sort_by = "score" if public else "createdAt"
@@ -154,7 +125,7 @@ def browse_query(raw: RawListParams, viewer: str) -> BrowseQuery:  # noqa: PLR09
         raise InvalidRequest("collectionId is for private and unlisted models; use collectionIds")
     if raw.status is not None and public:
         raise InvalidRequest("status is only available for private and unlisted models")
-    status = _choice("status", raw.status, ("active", "deprecated"))
+    status = parse_choice("status", raw.status, ("active", "deprecated"))
     if raw.type is not None and raw.types is not None:
         raise InvalidRequest("type and types cannot be combined")
     types = _list("types", raw.types) or ([raw.type] if raw.type is not None else None)
@@ -179,16 +150,16 @@ def browse_query(raw: RawListParams, viewer: str) -> BrowseQuery:  # noqa: PLR09
         privacy=privacy,
         sort=SORTS[sort_by],
         descending=descending,
-        created_after=_date("createdAfter", raw.created_after),
-        created_before=_date("createdBefore", raw.created_before),
-        updated_after=_date("updatedAfter", raw.updated_after),
-        updated_before=_date("updatedBefore", raw.updated_before),
+        created_after=parse_date("createdAfter", raw.created_after),
+        created_before=parse_date("createdBefore", raw.created_before),
+        updated_after=parse_date("updatedAfter", raw.updated_after),
+        updated_before=parse_date("updatedBefore", raw.updated_before),
         collection_ids=collections,
         tags=_list("tags", raw.tags),
         types=types,
         status=status,
-        loaded_only=_bool("onGPU", raw.on_gpu),
-        blacklisted=_bool("blacklisted", raw.blacklisted),
+        loaded_only=parse_bool("onGPU", raw.on_gpu),
+        blacklisted=parse_bool("blacklisted", raw.blacklisted),
         limit=page_size,
         cursor=raw.pagination_token,
     )

@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
 
 from impasto.assets.search.ann import AssetVectors
-from impasto.assets.tasks import build_indexer
-from impasto.container import Container
+from impasto.container import Container, build_indexer
 from impasto.models import Asset, AssetEmbedding, AssetIndexJob
 from impasto.vectors.base import VectorIndex
 from impasto.vectors.factory import open_vector_index

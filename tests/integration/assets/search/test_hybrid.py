@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from impasto.assets.tasks import build_indexer
-from impasto.container import Container
+from impasto.container import Container, build_indexer
 from tests.conftest import auth, make_key
 from tests.integration.assets.test_assets_api import assets, png, upload
 from tests.unit.assets.test_fusion import LetterEmbedder

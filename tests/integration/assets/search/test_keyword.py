@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
-from impasto.assets.search import browse, keyword
+from impasto.assets.search import browse
 from impasto.assets.search.browse import AssetQuery
 from impasto.assets.search.keyword import KeywordLeg, search_text
 from impasto.assets.search.legs import LegResult, Scope, SearchInput
@@ -71,12 +71,9 @@ def expected(rows: list[dict[str, object]], q: str, owner: str, media: str | Non
 
 
 @pytest.mark.parametrize("chunk", [7, 256])
-def test_walks_rank_like_scoring_every_match(
-    container: Container, monkeypatch: pytest.MonkeyPatch, chunk: int
-) -> None:
-    monkeypatch.setattr(keyword, "FIRST_CHUNK", chunk)
+def test_walks_rank_like_scoring_every_match(container: Container, chunk: int) -> None:
     rows = fill(container)
-    leg = KeywordLeg()
+    leg = KeywordLeg(first_chunk=chunk)
     checked = 0
     with container.database.session(write=False) as session:
         for q in QUERIES:
@@ -130,7 +127,8 @@ def test_a_search_plans_each_statement_without_parallel_workers(container: Conta
     probe = _SettingsProbe()
     with container.database.session(write=False) as session:
         default = _planning(session)
-        browse.search(session, AssetQuery(owner="acme", q="cat"), SearchInput(text="cat"), [probe])
+        query, search = AssetQuery(owner="acme", q="cat"), SearchInput(text="cat")
+        browse.search(session, query, search, [probe], cursors=container.cursors)
     assert default == ("auto", "2")  # the server's own settings differ: the check can fail
     assert probe.seen == [("force_custom_plan", "0")]
     with container.database.session(write=False) as session:

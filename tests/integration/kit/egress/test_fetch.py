@@ -15,7 +15,8 @@ import pytest
 
 from impasto.kit.clock import Clock, FrozenClock
 from impasto.kit.egress.addresses import AddressPolicy, IPAddress, Resolver, StaticResolver
-from impasto.kit.egress.fetch import FetchFailed, FetchLimits, FetchRefused, UrlFetcher
+from impasto.kit.egress.errors import FetchFailed, FetchRefused
+from impasto.kit.egress.fetch import FetchLimits, UrlFetcher
 from impasto.kit.errors import PayloadTooLarge
 
 pytestmark = pytest.mark.anyio

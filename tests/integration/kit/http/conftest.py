@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from impasto.config import Settings
+from impasto.container import server_limits
 from impasto.kit.http.server import server_config
 
 WAIT_SECONDS = 30.0  # a bound against hangs, never an assertion about speed
@@ -91,7 +92,7 @@ class LiveServer:
 def serving(app: FastAPI, settings: Settings, **overrides: Any) -> Iterator[LiveServer]:
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(server_config(app, settings, **overrides))
+    server = uvicorn.Server(server_config(app, server_limits(settings, **overrides)))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     try:

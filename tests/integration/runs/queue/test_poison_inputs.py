@@ -20,7 +20,8 @@ from impasto.container import Container
 from impasto.models import RequestRecord
 from impasto.runs.deployments import DeploymentService
 from impasto.runs.queue.notifier import WORK_TOPIC
-from impasto.runs.queue.repository import IN_QUEUE, RunRepository
+from impasto.runs.queue.repository import RunRepository
+from impasto.runs.queue.submission import NewRequest
 from impasto.sdk.validation import MAX_INPUT_DEPTH
 from tests.integration.runs.conftest import Caller, Gate
 
@@ -69,24 +70,23 @@ def _queue_unchecked(container: Container, owner: str, endpoint: str, payload: A
             session, container.clock, operator=container.runs.operator
         ).resolve(endpoint)
         RunRepository(session).insert(
-            dict(
+            NewRequest(
                 request_id=request_id,
                 owner=owner,
+                key_id=None,
                 endpoint_id=target.endpoint_id,
                 app_id=target.app.app_id,
                 path=target.endpoint.path,
                 mode="queue",
-                status=IN_QUEUE,
                 priority=0,
                 input=payload,
                 headers={},
                 store_io=True,
                 base_url="http://testserver",
-                attempts=0,
+                runner_hint=None,
+                webhook_url=None,
+                start_deadline=None,
                 max_attempts=3,
-                cancel_requested=False,
-                result_headers={},
-                payloads_deleted=False,
                 created_at=container.clock.now(),
             )
         )

@@ -23,6 +23,7 @@ from impasto.models import RequestRecord
 from impasto.runs.deployments import DeploymentService
 from tests.conftest import auth, make_key
 from tests.integration.runs.conftest import WAIT_SECONDS, Caller
+from tests.scrape import scrape
 
 APPS = "tests.integration.runs.queue_apps"
 
@@ -65,7 +66,7 @@ def _runner_pid(setup_gate: Path) -> int:
 
 
 def test_a_runner_killed_while_it_starts_is_retried(
-    acme: Caller, container: Container, setup_gate: Path
+    acme: Caller, client: TestClient, container: Container, setup_gate: Path
 ) -> None:
     submitted = acme.queued("acme/gated-setup", {})
     pid = _runner_pid(setup_gate)
@@ -76,15 +77,30 @@ def test_a_runner_killed_while_it_starts_is_retried(
     assert result.json() == {"attempt": 2}
     record = _record(container, submitted["request_id"])
     assert (record.attempts, record.runner_crashes) == (2, 0)
+    metrics = scrape(client)
+    app = "acme/gated-setup"
+    assert metrics.value("impasto_runner_starts_total", app=app, outcome="killed") == 1
+    assert metrics.value("impasto_runner_starts_total", app=app, outcome="ok") == 1
+    retried = {"app": app, "reason": "runner_scheduling_failure"}
+    assert metrics.value("impasto_queue_retries_total", **retried) == 1
 
 
-def test_an_app_whose_setup_fails_fails_at_once(acme: Caller, container: Container) -> None:
+def test_an_app_whose_setup_fails_fails_at_once(
+    acme: Caller, client: TestClient, container: Container
+) -> None:
     submitted = acme.queued("acme/broken-setup", {})
     status = acme.wait_for(submitted, "COMPLETED")
     assert status["error_type"] == "runner_scheduling_failure"
     assert "weights missing" in status["error"]
     assert acme.get(submitted["response_url"]).status_code == 503
     assert _record(container, submitted["request_id"]).attempts == 1
+    metrics = scrape(client)
+    app = "acme/broken-setup"
+    assert metrics.value("impasto_runner_starts_total", app=app, outcome="failed") == 1
+    assert metrics.count("impasto_runner_start_seconds_count", app=app) == 0
+    failed = {"app": app, "outcome": "runner_scheduling_failure"}
+    assert metrics.value("impasto_queue_completed_total", **failed) == 1
+    assert metrics.count("impasto_queue_run_seconds_count", **failed) == 1
 
 
 def _png() -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from impasto.config import Settings
 from impasto.container import Container
-from tests.conftest import auth, make_key
+from tests.conftest import SERVER_DEFAULT, SettingsFactory, auth, make_key
 from tests.integration.runs.records_seed import OTHER_ENDPOINT, add_request
 
 BY_ENDPOINT = "/v1/models/requests/by-endpoint"
@@ -19,15 +18,13 @@ SEARCH = "/v1/models/requests/search"
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(make_settings: SettingsFactory) -> Settings:
     """No worker and no apps: the rows these tests write must stay as written."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
+    return make_settings(
         rate_limit_per_second=10_000,
         rate_limit_burst=10_000,
-        builtin_apps=False,
-        embedded_worker=False,
+        assets_index_interval_seconds=SERVER_DEFAULT,
+        embedders=SERVER_DEFAULT,
     )
 
 

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
 from impasto.config import Settings
 from impasto.container import Container
 from impasto.models import KeyScope, RequestRecord, StoredFile
-from tests.conftest import auth, make_key
+from tests.conftest import SERVER_DEFAULT, SettingsFactory, auth, make_key
 from tests.integration.runs.records_seed import add_app, add_file, add_request
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(make_settings: SettingsFactory) -> Settings:
     """No worker and no apps: queued rows stay queued until the flush."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
+    return make_settings(
         rate_limit_per_second=10_000,
         rate_limit_burst=10_000,
-        builtin_apps=False,
-        embedded_worker=False,
+        assets_index_interval_seconds=SERVER_DEFAULT,
+        embedders=SERVER_DEFAULT,
     )
 
 

@@ -5,7 +5,6 @@ test_worker_credentials.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,21 +12,21 @@ from fastapi.testclient import TestClient
 
 from impasto.config import Settings
 from impasto.container import Container
-from tests.conftest import auth, make_key, make_worker_key
+from tests.conftest import SERVER_DEFAULT, SettingsFactory, auth, make_key, make_worker_key
 
 WORKER = "/worker/v1"
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
+def settings(make_settings: SettingsFactory) -> Settings:
+    return make_settings(
         rate_limit_per_second=10_000,
         rate_limit_burst=10_000,
         builtin_apps=True,
         embedded_worker=False,  # this test is the worker
         queue_reap_interval_seconds=0,
+        assets_index_interval_seconds=SERVER_DEFAULT,
+        embedders=SERVER_DEFAULT,
     )
 
 

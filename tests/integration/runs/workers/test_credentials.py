@@ -5,7 +5,6 @@ a rate limit of its own; WORKER keys in turn are refused everywhere else. Both d
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from impasto.config import Settings
 from impasto.container import Container, build_container
 from impasto.kit.clock import FrozenClock
 from impasto.models import KeyScope, RequestRecord
-from tests.conftest import auth, make_key, make_worker_key
+from tests.conftest import SettingsFactory, auth, make_key, make_worker_key
 from tests.integration.runs.workers.test_api import WORKER, claim, log
 
 SECRET_INPUT = "alice-secret-input-5f1c"
@@ -26,18 +25,14 @@ FORBID = {"X-Fal-Object-Lifecycle": '{"initial_acl": {"default": "forbid"}}'}
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
+def settings(make_settings: SettingsFactory) -> Settings:
+    return make_settings(
         rate_limit_per_second=10_000,
         rate_limit_burst=10_000,
         builtin_apps=True,
         apps=["alice/serial=tests.integration.runs.queue_apps:SerialApp"],
         embedded_worker=False,  # the tests are the workers
         queue_reap_interval_seconds=0,
-        embedders=[],
-        assets_index_interval_seconds=0,
     )
 
 
@@ -256,21 +251,15 @@ def test_worker_keys_are_refused_on_tenant_routes(client: TestClient, container:
 
 @pytest.fixture
 def limited(
-    database_url: str, tmp_path: Path
+    make_settings: SettingsFactory,
 ) -> Iterator[tuple[TestClient, Container, FrozenClock]]:
     """Tenants get one call a second; workers two at once, then one a second."""
     clock = FrozenClock()
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
+    settings = make_settings(
         rate_limit_per_second=1,
         rate_limit_burst=1,
         worker_rate_limit_per_second=1,
         worker_rate_limit_burst=2,
-        builtin_apps=False,
-        embedded_worker=False,
-        embedders=[],
-        assets_index_interval_seconds=0,
     )
     container = build_container(settings, clock=clock)
     with TestClient(create_app(settings, container)) as client:
@@ -298,17 +287,8 @@ def test_workers_spend_their_own_bucket_not_the_tenants(
     assert client.get(f"{WORKER}/info", headers=worker).status_code == 200
 
 
-def test_a_worker_key_is_not_held_to_the_tenant_limit(database_url: str, tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        rate_limit_per_second=1,
-        rate_limit_burst=1,
-        builtin_apps=False,
-        embedded_worker=False,
-        embedders=[],
-        assets_index_interval_seconds=0,
-    )
+def test_a_worker_key_is_not_held_to_the_tenant_limit(make_settings: SettingsFactory) -> None:
+    settings = make_settings(rate_limit_per_second=1, rate_limit_burst=1)
     container = build_container(settings, clock=FrozenClock())
     try:
         with TestClient(create_app(settings, container)) as client:

@@ -9,8 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from impasto.assets.ingest.runs import record_run
-from impasto.assets.tasks import build_indexer
-from impasto.container import Container
+from impasto.container import Container, build_indexer
 from tests.conftest import auth, make_key
 from tests.integration.assets.test_assets_api import png, upload
 from tests.integration.scenario.models.test_api import basic

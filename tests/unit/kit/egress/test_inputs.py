@@ -7,13 +7,14 @@ import pytest
 from pydantic import ValidationError
 
 from impasto.config import Settings
+from impasto.container import address_policy, fetch_limits
 from impasto.kit.clock import FrozenClock
+from impasto.kit.egress.errors import FetchRefused
 from impasto.kit.egress.fetch import (
     FetchLimits,
-    FetchRefused,
     UrlFetcher,
-    _file_name,
     decode_data_uri,
+    download_name,
     parse_fetch_url,
 )
 from impasto.kit.errors import InvalidRequest, PayloadTooLarge
@@ -113,7 +114,7 @@ async def test_the_fetcher_decodes_data_uris_with_its_own_cap() -> None:
     ],
 )
 def test_file_names(disposition: str | None, url: str, name: str | None) -> None:
-    assert _file_name(disposition, httpx.URL(url)) == name
+    assert download_name(disposition, httpx.URL(url)) == name
 
 
 def test_fetch_settings_reach_the_fetcher() -> None:
@@ -123,8 +124,9 @@ def test_fetch_settings_reach_the_fetcher() -> None:
         data_uri_max_bytes=45,
         fetch_read_timeout_seconds=6,
     )
-    fetcher = UrlFetcher.from_settings(settings, FrozenClock())
+    fetcher = UrlFetcher(fetch_limits(settings), clock=FrozenClock())
     assert settings.fetch_allowed_networks == ["10.0.0.0/8", "127.0.0.1/32"]
+    assert [str(n) for n in address_policy(settings).allowed] == ["10.0.0.0/8", "127.0.0.1/32"]
     assert (fetcher.limits.max_bytes, fetcher.limits.data_uri_max_bytes) == (123, 45)
     assert fetcher.limits.read_timeout == 6
 

@@ -1,7 +1,9 @@
 """``LocalLink``: the embedded worker's way to the queue, straight to the database.
 
 Every call is one short transaction in a worker thread (the database layer is sync);
-wake-ups come from the in-process notifier instead of polling.
+wake-ups come from the in-process notifier instead of polling. The worker API serves
+remote workers through it too (``service.py``), which is why it lives on this side of the
+worker link (``impasto.workers.link``), with the ``AppSpec`` both sides speak.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,10 +32,33 @@ from impasto.runs.queue.leases import Beat, Claim, LeaseService
 from impasto.runs.queue.notifier import CANCEL_TOPIC, WORK_TOPIC, Subscription
 from impasto.runs.queue.repository import RunRepository
 from impasto.runs.queue.service import RunDeps
-from impasto.workers.link import AppSpec
 
 T = TypeVar("T")
 READ_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """A deployed app as a worker sees it."""
+
+    app_id: str
+    import_path: str
+    settings: dict[str, Any]
+    endpoint_ids: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AppSpec:
+        return cls(
+            app_id=str(data["app_id"]),
+            import_path=str(data["import_path"]),
+            settings=dict(data["settings"]),
+            endpoint_ids=[str(item) for item in data["endpoint_ids"]],
+            env={str(k): str(v) for k, v in dict(data.get("env") or {}).items()},
+        )
 
 
 class LocalLink:
