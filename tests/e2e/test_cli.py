@@ -135,7 +135,7 @@ def test_first_start_serves_and_prints_one_admin_key(
     assert str(data_dir) in second.stderr
 
     assert server.stop() == 0
-    assert any("shutdown complete" in line for line in server.stderr)
+    assert any("shutdown_complete" in line for line in server.stderr)
     assert all(secret not in line for line in server.stderr)  # never in the logs
 
     # A restart keeps the key and prints no new one; SIGINT stops it cleanly too.

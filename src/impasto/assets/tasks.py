@@ -13,7 +13,7 @@ from impasto.assets.search.ann import AssetVectors
 from impasto.kit.background import Round, every
 from impasto.kit.logging import get_logger
 
-log = get_logger("impasto.assets")
+log = get_logger(__name__)
 
 
 @asynccontextmanager

@@ -28,7 +28,7 @@ from impasto.kit.instance_lock import InstanceLock, InstanceLocked
 from impasto.kit.logging import configure_logging, get_logger
 from impasto.kit.tls import ensure_certificate
 
-log = get_logger("impasto.serve")
+log = get_logger(__name__)
 
 
 def serve(
@@ -98,7 +98,7 @@ def serve(
         lock.release()
     if not server.started:  # the app's startup failed (e.g. a full disk): logged above
         fail("the server did not start; the log above says why")
-    log.info("shutdown complete")
+    log.info("shutdown_complete")
 
 
 def _bind(settings: Settings) -> socket.socket:

@@ -26,7 +26,7 @@ from impasto.kit.logging import LogFormat, configure_logging, get_logger
 from impasto.workers.agent import AgentConfig, WorkerAgent, worker_name
 from impasto.workers.http_link import HttpLink, WorkerApiError
 
-log = get_logger("impasto.worker")
+log = get_logger(__name__)
 MIN_HEARTBEAT_SECONDS = 0.5
 
 

@@ -78,7 +78,7 @@ class FileSweeper:
         report = SweepReport(expired, stale, deleted)
         if expired or stale or deleted:
             _log.info(
-                "files.swept",
+                "files_swept",
                 expired_files=expired,
                 stale_uploads=stale,
                 blobs_deleted=deleted,
@@ -98,5 +98,5 @@ async def sweeping(core: FilesCore, interval: float) -> AsyncIterator[None]:
     async def sweep() -> None:
         await sweeper.sweep_once()
 
-    async with every(interval, sweep, name="files-sweeper", log=_log, failure="files.sweep_failed"):
+    async with every(interval, sweep, name="files-sweeper", log=_log, failure="files_sweep_failed"):
         yield

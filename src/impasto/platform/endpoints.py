@@ -16,7 +16,7 @@ from impasto.kit.logging import get_logger
 from impasto.models import KeyScope
 from impasto.platform.deps import RegistryDep
 
-log = get_logger("impasto.platform")
+log = get_logger(__name__)
 
 router = APIRouter(route_class=BoundedRoute)
 
@@ -50,7 +50,7 @@ def health(database: DatabaseDep) -> Health:
     try:
         database.ping()
     except Exception as exc:
-        log.warning("health check: database unreachable", error=str(exc))
+        log.warning("health_database_unreachable", error=str(exc))
         raise ServiceUnavailable("database unreachable") from exc
     return Health(status="ok", version=__version__, database=database.dialect)
 

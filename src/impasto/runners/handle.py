@@ -49,7 +49,7 @@ from impasto.sdk.validation import input_limits_detail, summarize
 FileResolver = Callable[[str, str], Awaitable[bytes]]
 """``(request id, url) -> bytes``: an input file a request's app asked for, fetched for
 that request (as its owner)."""
-logger = get_logger("impasto.runners")
+logger = get_logger(__name__)
 EXIT_WAIT = 5.0  # seconds a runner may linger after its frame stream ends
 
 
@@ -268,13 +268,13 @@ class RunnerHandle:
     def _timed_out(self, request_id: str) -> None:
         outcome = failure(request_id, 504, "Request timed out", "request_timeout", retryable=False)
         if self._fail(request_id, outcome):
-            self._log.warning("request timed out; killing the runner", request_id=request_id)
+            self._log.warning("request_timed_out_runner_killed", request_id=request_id)
             self.kill("request timeout")
 
     def _cancel_expired(self, request_id: str) -> None:
         outcome = failure(request_id, 499, "Request cancelled", "client_cancelled", retryable=False)
         if self._fail(request_id, outcome):
-            self._log.warning("cancelled request did not stop; killing the runner")
+            self._log.warning("cancel_ignored_runner_killed")
             self.kill("cancel grace expired")
 
     def _fail(self, request_id: str, outcome: Outcome) -> bool:
@@ -317,7 +317,7 @@ class RunnerHandle:
                 except (KeyError, TypeError, ValueError) as exc:  # a field of the wrong kind
                     self._unreadable(message["type"], message.get("id"), repr(exc))
         except ProtocolError as exc:
-            self._log.error("runner broke the protocol; killing it", error=str(exc))
+            self._log.error("runner_protocol_error_runner_killed", error=str(exc))
             self.kill("protocol error")
         finally:
             try:
@@ -343,7 +343,7 @@ class RunnerHandle:
                 run.push(event)
             elif message.get("id") is None:
                 self.output_tail.append(event.message)
-                self._log.info("runner log", level=event.level, line=event.message)
+                self._log.info("runner_log", level=event.level, line=event.message)
         elif kind == Msg.PROGRESS and run is not None:
             fraction = float(message["fraction"])
             run.push(ProgressEvent(run.request_id, fraction, message.get("message")))
@@ -382,7 +382,7 @@ class RunnerHandle:
     def _unreadable(self, kind: str | None, request_id: Any, reason: str) -> None:
         """A frame that could not be read: a request whose answer (or partial output) it
         was fails with a 500; a lost log line or progress report is only logged."""
-        self._log.error("unreadable frame from the runner", kind=kind, error=reason[:500])
+        self._log.error("runner_frame_unreadable", kind=kind, error=reason[:500])
         if kind in (Msg.RESULT, Msg.PARTIAL) and isinstance(request_id, str):
             outcome = failure(
                 request_id,
@@ -429,7 +429,7 @@ class RunnerHandle:
         while not self._closed.is_set():
             await asyncio.sleep(min(timeout, self.spec.heartbeat_interval))
             if self.alive and self.seconds_since_heartbeat() > timeout:
-                self._log.warning("runner stopped sending heartbeats; killing it")
+                self._log.warning("runner_heartbeats_stopped_runner_killed")
                 self.kill("no heartbeat")
                 return
 
@@ -451,7 +451,7 @@ class RunnerHandle:
         while line := await stderr.readline():
             text = line.decode(errors="replace").rstrip()
             self.output_tail.append(text)
-            self._log.info("runner output", line=text)
+            self._log.info("runner_output", line=text)
 
     def _closed_down(self) -> None:
         code = self._process.returncode
@@ -469,7 +469,7 @@ class RunnerHandle:
             for _ in range(self._waiting):
                 self._slots.release()  # wake submitters; they see the runner is gone
         if not self._stopping or code:
-            self._log.warning("runner exited", returncode=code, reason=self._kill_reason)
+            self._log.warning("runner_exited", returncode=code, reason=self._kill_reason)
         self._closed.set()
 
 

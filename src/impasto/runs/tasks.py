@@ -19,7 +19,7 @@ from impasto.runs.deployments import DeploymentService
 from impasto.runs.queue.leases import LeaseService
 from impasto.runs.queue.service import RunDeps
 
-logger = get_logger("impasto.runs")
+logger = get_logger(__name__)
 # While the database is unreachable at start, deployment is retried after 1 s, 2 s, 4 s...
 DEPLOY_RETRY_SECONDS = 1.0
 DEPLOY_RETRY_MAX_SECONDS = 30.0

@@ -266,13 +266,13 @@ class LocalObjectStore:
                     entry.unlink()
                     removed += 1
         if removed:
-            _log.info("storage.staging_purged", removed=removed)
+            _log.info("staging_purged", removed=removed)
         return removed
 
 
 def _out_of_space(exc: BaseException) -> InsufficientStorage:
     """A full disk is the server's condition, worth a retry later (507), not a 500."""
-    _log.warning("storage.disk_full", error=str(exc))
+    _log.warning("disk_full", error=str(exc))
     return InsufficientStorage(OUT_OF_SPACE)
 
 

@@ -80,7 +80,7 @@ async def delivering(webhooks: Webhooks, interval: float) -> AsyncIterator[None]
             deliver,
             name="webhook-sender",
             log=_log,
-            failure="webhook.delivery_failed",
+            failure="webhook_delivery_failed",
             wakeup=wakeup,
         ):
             yield

@@ -36,7 +36,7 @@ from impasto.workers.link import WorkerLink
 from impasto.workers.metrics import RunnerMetrics
 from impasto.workers.pool import AppPool
 
-logger = get_logger("impasto.workers")
+logger = get_logger(__name__)
 FLUSH_SECONDS = 0.1
 FLUSH_EVENTS = 200
 # Release reasons that are not a runner dying under the request (``runner_disconnected``,

@@ -25,7 +25,7 @@ from impasto.runs.workers.local_link import LocalLink
 from impasto.workers.agent import AgentConfig, WorkerAgent, worker_name
 from impasto.workers.metrics import RunnerMetrics
 
-logger = get_logger("impasto.workers")
+logger = get_logger(__name__)
 SPOOL = "spool"
 
 

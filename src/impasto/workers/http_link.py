@@ -32,7 +32,7 @@ from impasto.runs.queue.leases import Beat, Claim
 from impasto.runs.workers.local_link import AppSpec
 from impasto.runs.workers.schemas import result_json
 
-logger = get_logger("impasto.workers")
+logger = get_logger(__name__)
 READ_BLOCK = 1 << 20
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF = 5.0

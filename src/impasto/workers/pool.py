@@ -18,7 +18,7 @@ from impasto.runners.handle import FileResolver, RunnerHandle, RunnerSpec
 from impasto.runs.workers.local_link import AppSpec
 from impasto.workers.metrics import RunnerMetrics
 
-logger = get_logger("impasto.workers")
+logger = get_logger(__name__)
 
 
 class AppPool:

@@ -91,7 +91,7 @@ class AssetIndexer:
                 found = await self._inspect(work)
                 vectors = await to_thread.run_sync(self._embed, work, found)
             except Exception as exc:
-                log.warning("asset indexing failed", asset=work.asset_pk, error=repr(exc))
+                log.warning("asset_indexing_failed", asset=work.asset_pk, error=repr(exc))
                 final = await to_thread.run_sync(self._fail, work, repr(exc))
                 self.metrics.handled("failed" if final else "retry")
                 continue

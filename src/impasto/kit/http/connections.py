@@ -38,7 +38,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 
 from impasto.kit.logging import get_logger
 
-log = get_logger("impasto.http")
+log = get_logger(__name__)
 
 # Requests a client may queue behind the one being answered (HTTP/1.1 pipelining).
 MAX_PIPELINED = 32
@@ -128,7 +128,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             self._stopped = True
             if refused := _refusals.count(self.loop.time()):
                 limit = self.limits.max_connections
-                log.warning("connections refused: too many open", limit=limit, refused=refused)
+                log.warning("connections_refused", limit=limit, refused=refused)
             self.transport.write(_OVER_CAPACITY)
             self.transport.close()
             return
@@ -290,7 +290,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def _reject(self, status: int, phrase: str, message: str) -> None:
         self._stopped = True
         self._cancel_timers()
-        log.info("connection closed", status=status, reason=message, client=self.client)
+        log.info("connection_closed", status=status, reason=message, client=self.client)
         cycle = self.cycle
         # Write only where no answer of the app's can be under way on this connection.
         idle = cycle is None or cycle.response_complete

@@ -24,7 +24,7 @@ from impasto.kit.logging import get_logger
 
 REQUEST_ID_HEADER = "x-fal-request-id"
 ERROR_TYPE_HEADER = "X-Fal-Error-Type"
-_log = get_logger("impasto.http")
+_log = get_logger(__name__)
 
 
 def render_error(path: str, error: AppError, request_id: str | None) -> JSONResponse:
@@ -98,7 +98,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # the server's passing condition: 507 with a retry hint, not an opaque 500.
         if not is_disk_full(exc):
             raise exc  # the last-resort handler in middleware.py answers 500
-        _log.error("disk full", path=request.url.path, error=str(exc)[:300])
+        _log.error("disk_full", path=request.url.path, error=str(exc)[:300])
         error = InsufficientStorage(OUT_OF_SPACE)
         return render_error(request.url.path, error, _request_id(request))
 

@@ -20,7 +20,7 @@ from impasto.kit.http.metrics import UNMATCHED_ROUTE, HttpMetrics
 from impasto.kit.ids import IdGenerator
 from impasto.kit.logging import get_logger
 
-log = get_logger("impasto.http")
+log = get_logger(__name__)
 
 
 class RequestContextMiddleware:
@@ -59,7 +59,7 @@ class RequestContextMiddleware:
             try:
                 await self.app(scope, receive, send_with_id)
             except Exception:
-                log.exception("unhandled error", path=scope.get("path"))
+                log.exception("unhandled_error", path=scope.get("path"))
                 if scope["type"] == "http" and not response_started:
                     response = render_error(
                         scope.get("path", ""), InternalError("Internal Server Error"), request_id

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp
 from impasto.kit.http.connections import ConnectionLimits, limited_protocol
 from impasto.kit.logging import get_logger
 
-log = get_logger("impasto.serve")
+log = get_logger(__name__)
 
 LISTEN_BACKLOG = 2048
 # Descriptors the process needs besides its connections: database, files being read or
@@ -62,7 +62,7 @@ def raise_open_file_limit() -> int:
     try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     except (OSError, ValueError) as exc:
-        log.warning("could not raise the open-file limit", soft=soft, hard=hard, error=str(exc))
+        log.warning("open_file_limit_not_raised", soft=soft, hard=hard, error=str(exc))
         return soft
     return target
 
@@ -79,7 +79,8 @@ def connection_cap(wanted: int, open_files: int) -> int:
         return wanted
     cap = max(room, math.ceil(open_files / 4))
     log.warning(
-        "max_connections lowered to fit the open-file limit; raise `ulimit -n` to serve more",
+        "max_connections_lowered",
+        hint="raise `ulimit -n` to serve more connections",
         wanted=wanted,
         cap=cap,
         open_file_limit=open_files,
