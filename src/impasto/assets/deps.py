@@ -14,11 +14,11 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from impasto.assets.idempotency import Answer, once
+from impasto.assets.params import AssetBrowser
 from impasto.assets.search.ann import AssetVectors, IndexedVectorLeg
 from impasto.assets.search.exact import ExactVectorLeg
 from impasto.assets.search.keyword import KeywordLeg
 from impasto.assets.search.legs import SearchLeg
-from impasto.assets.search.params import AssetBrowser
 from impasto.assets.search.urls import BlobReader
 from impasto.assets.service import AssetService
 from impasto.deps import (

@@ -18,6 +18,7 @@ from impasto.assets.deps import (
     storable_params,
 )
 from impasto.assets.lineage import lineage
+from impasto.assets.params import BrowseParams
 from impasto.assets.schemas import (
     AssetEnvelope,
     AssetList,
@@ -34,7 +35,6 @@ from impasto.assets.schemas import (
     TargetBody,
     UploadBody,
 )
-from impasto.assets.search.params import BrowseParams
 from impasto.assets.service import AssetService, Target
 from impasto.deps import BaseUrl, OwnBases
 from impasto.files.deps import Files

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from impasto.assets.indexing.media import media_type_for
 from impasto.assets.ingest.uploads import AssetIngest, NewAsset
+from impasto.assets.media import media_type_for
 from impasto.assets.repository import AssetRepository
 from impasto.assets.search import browse
 from impasto.assets.search.keyword import search_text

@@ -14,7 +14,7 @@ import typer
 from impasto.cli.common import DataDirOption, fail, load_settings, migrated_database
 from impasto.kit.clock import SystemClock
 from impasto.kit.errors import AppError
-from impasto.runs.deployments import DeploymentService, endpoint_ids_of
+from impasto.runs.deployments.service import DeploymentService, endpoint_ids_of
 
 app = typer.Typer(help="Deploy, list and remove apps.", no_args_is_help=True)
 

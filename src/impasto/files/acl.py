@@ -153,6 +153,13 @@ def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def may_read(acl: dict[str, Any], *, file_owner: str, caller: str) -> bool:
+    """Whether ``caller`` may read a stored file: its owner always, others as its ACL says."""
+    if caller == file_owner:
+        return True
+    return Acl.from_json(acl).decide(file_owner=file_owner, caller=caller) is Decision.ALLOW
+
+
 def _decision(value: object, field: str) -> Decision:
     if not isinstance(value, str) or value not in Decision.__members__.values():
         raise InvalidRequest(f"{field} must be one of allow, forbid, hide")

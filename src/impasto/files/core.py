@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from impasto.files.acl import PUBLIC, Acl, Lifecycle
 from impasto.files.repository import FileRepository
-from impasto.files.uploads.streams import store_stream
+from impasto.files.streams import store_stream
 from impasto.kit.clock import Clock
 from impasto.kit.db import Database
 from impasto.kit.errors import PayloadTooLarge

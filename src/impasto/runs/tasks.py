@@ -15,7 +15,7 @@ from impasto.kit.background import Round, every, in_background, periodic
 from impasto.kit.db import Database
 from impasto.kit.logging import get_logger
 from impasto.kit.threads import in_session
-from impasto.runs.deployments import DeploymentService
+from impasto.runs.deployments.service import DeploymentService
 from impasto.runs.queue.leases import LeaseService
 from impasto.runs.queue.service import RunDeps
 

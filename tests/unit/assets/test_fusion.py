@@ -12,9 +12,9 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from impasto.assets.indexing.media import media_type_for
 from impasto.assets.ingest.runs import file_refs, prompt_of
 from impasto.assets.ingest.uploads import mentions
+from impasto.assets.media import media_type_for
 from impasto.assets.search.browse import search_depth
 from impasto.assets.search.exact import ExactVectorLeg
 from impasto.assets.search.legs import LegHit, LegResult, Scope, SearchInput, fuse, run_legs

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from impasto.assets.collections.deps import ReadCollections, WriteCollections
 from impasto.assets.collections.service import UNSET, CollectionFields, CollectionService
 from impasto.assets.deps import Browser, Idempotent, IdempotentAnswer
+from impasto.assets.params import BrowseParams
 from impasto.assets.schemas import (
     Ancestor,
     AssetList,
@@ -28,7 +29,6 @@ from impasto.assets.schemas import (
     Success,
     TargetBody,
 )
-from impasto.assets.search.params import BrowseParams
 from impasto.assets.service import Target
 from impasto.keys.auth import ApiPrincipal
 from impasto.kit.http.bodies import BoundedRoute

@@ -16,7 +16,7 @@ from pathlib import Path
 import av
 import av.error
 
-from impasto.assets.indexing.media import MAX_PIXELS, webp_thumbnail
+from impasto.assets.media import MAX_PIXELS, webp_thumbnail
 from impasto.kit.logging import get_logger
 
 MAX_POSTER_PACKETS = 600

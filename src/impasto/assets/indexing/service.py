@@ -19,9 +19,9 @@ from anyio import to_thread
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from impasto.assets.indexing.media import image_size, thumbnail
 from impasto.assets.indexing.metrics import IndexerMetrics
 from impasto.assets.indexing.probe import MediaInfo, probe
+from impasto.assets.media import image_size, thumbnail
 from impasto.assets.search.ann import AssetVectors, VectorKey
 from impasto.assets.search.exact import to_bytes
 from impasto.embedders.base import Embedder, InvalidMedia

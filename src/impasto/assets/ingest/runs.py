@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from impasto.assets.indexing.media import media_type_for
 from impasto.assets.ingest.uploads import AssetIngest, NewAsset
+from impasto.assets.media import media_type_for
 from impasto.assets.search.keyword import search_text
-from impasto.files.acl import Acl, Decision
+from impasto.files.acl import may_read
 from impasto.files.urls import parse_file_url
 from impasto.kit.ids import IdGenerator
 from impasto.models import Asset, AssetRunLink, StoredFile
@@ -95,7 +95,11 @@ def record_run(
                 continue
             seen.add(f"{role}:{parsed.file_id}")
             row = session.get(StoredFile, parsed.file_id)
-            if row is None or row.file_name != parsed.name or not readable(row, owner):
+            if (
+                row is None
+                or row.file_name != parsed.name
+                or not may_read(row.acl, file_owner=row.owner, caller=owner)
+            ):
                 continue
             media = media_type_for(ref.content_type or row.content_type, row.file_name)
             if media is None:
@@ -158,13 +162,6 @@ def _adopt(
     asset.search_text = search_text(asset.title, prompt, asset.file_name)
     ingest.session.flush()
     ingest.link_mentions(asset, prompt, now)
-
-
-def readable(row: StoredFile, owner: str) -> bool:
-    if row.owner == owner:
-        return True
-    decision = Acl.from_json(row.acl).decide(file_owner=row.owner, caller=owner)
-    return decision is Decision.ALLOW
 
 
 def _str(value: Any) -> str | None:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from impasto.assets.indexing.media import media_type_for, title_for
+from impasto.assets.media import media_type_for, title_for
 from impasto.assets.repository import AssetRepository
 from impasto.assets.search.keyword import search_text
 from impasto.files.core import FileView

@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from impasto.assets.indexing.media import media_type_for
-from impasto.assets.ingest.runs import readable
+from impasto.assets.media import media_type_for
 from impasto.assets.repository import AssetRepository
 from impasto.assets.search.exact import from_bytes
 from impasto.assets.search.legs import SearchInput
+from impasto.files.acl import may_read
 from impasto.files.urls import parse_file_url, same_origin
 from impasto.kit.errors import InvalidRequest, NotFound
 from impasto.models import AssetEmbedding, StoredFile
@@ -43,7 +43,11 @@ def visual_query(
     if parsed is None or not any(same_origin(parsed.origin, base) for base in bases):
         raise InvalidRequest(NOT_OURS.format(name=name))
     row = session.get(StoredFile, parsed.file_id)
-    if row is None or row.file_name != parsed.name or not readable(row, owner):
+    if (
+        row is None
+        or row.file_name != parsed.name
+        or not may_read(row.acl, file_owner=row.owner, caller=owner)
+    ):
         raise NotFound(f"{name} names no file this server serves to you")
     if media_type_for(row.content_type, row.file_name) != kind:
         raise InvalidRequest(f"{name} must name a {kind} file")

@@ -18,7 +18,7 @@ from impasto.files.cdn.ranges import (
 )
 from impasto.files.core import FileView
 from impasto.files.service import Access, FileService, ReadGrant
-from impasto.files.uploads.streams import BodyCutOff
+from impasto.files.streams import BodyCutOff
 from impasto.kit.errors import InvalidRequest
 
 # User files are served from the API's origin: never let a browser run them as a page of it.

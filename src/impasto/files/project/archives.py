@@ -25,7 +25,7 @@ from anyio import to_thread
 from impasto.files.acl import PRIVATE
 from impasto.files.core import FilesCore, FileView, NewFile
 from impasto.files.paths import guess_content_type, validate_path
-from impasto.files.uploads.streams import require_space, store_stream
+from impasto.files.streams import require_space, store_stream
 from impasto.kit.errors import InvalidRequest, PayloadTooLarge
 from impasto.storage import Blob
 

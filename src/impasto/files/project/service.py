@@ -25,7 +25,7 @@ from impasto.files.paths import (
 from impasto.files.project.archives import extract_zip
 from impasto.files.repository import FileRepository
 from impasto.files.service import FileService
-from impasto.files.uploads.streams import require_space
+from impasto.files.streams import require_space
 from impasto.kit.errors import InvalidRequest, NotFound, NotImplementedYet
 from impasto.storage import Blob
 

@@ -17,7 +17,7 @@ from impasto.files.acl import Acl, Lifecycle
 from impasto.files.core import FilesCore, FileView, NewFile
 from impasto.files.paths import clean_content_type, clean_file_name
 from impasto.files.repository import FileRepository
-from impasto.files.uploads.streams import require_space
+from impasto.files.streams import require_space
 from impasto.files.urls import UPLOAD_PURPOSE, file_url, with_query
 from impasto.kit.errors import (
     Conflict,

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from impasto.models import DeployedApp, RequestRecord, RunEvent
+from impasto.models import RequestRecord, RunEvent
 from impasto.runs.queue.submission import NewRequest
 
 CLAIM_COLUMNS = (
@@ -217,22 +217,6 @@ class RunRepository:
     def delete_events(self, request_id: str, kinds: Sequence[str]) -> None:
         for event in self.events(request_id, kinds=kinds):
             self.session.delete(event)
-        self.session.flush()
-
-    # apps
-
-    def app(self, app_id: str) -> DeployedApp | None:
-        return self.session.get(DeployedApp, app_id)
-
-    def apps(self) -> list[DeployedApp]:
-        return list(self.session.scalars(select(DeployedApp).order_by(DeployedApp.app_id)))
-
-    def save_app(self, app: DeployedApp) -> None:
-        self.session.add(app)
-        self.session.flush()
-
-    def delete_app(self, app: DeployedApp) -> None:
-        self.session.delete(app)
         self.session.flush()
 
     def flush(self) -> None:

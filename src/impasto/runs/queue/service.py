@@ -14,7 +14,7 @@ from impasto.kit.clock import Clock
 from impasto.kit.errors import InvalidRequest, NotFound, RateLimited
 from impasto.kit.ids import IdGenerator
 from impasto.models import RequestRecord, RunEvent
-from impasto.runs.deployments import DeploymentService, Target
+from impasto.runs.deployments.service import DeploymentService, Target
 from impasto.runs.queue.completion import (
     CompletionHook,
     cancelled_result,

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from impasto.kit.errors import NotFound
 from impasto.kit.text import is_storable
 from impasto.models import DeployedApp
+from impasto.runs.deployments.repository import DeploymentRepository
 from impasto.runs.queue.completion import cancelled_result, complete
-from impasto.runs.queue.repository import RunRepository
 from impasto.runs.queue.service import RunDeps
 from impasto.runs.records.repository import RecordRepository
 
@@ -68,7 +68,7 @@ class AppQueueService:
         app_id = f"{owner}/{name}"
         app = None
         if len(app_id) <= 255 and is_storable(app_id):
-            app = RunRepository(self._session).app(app_id)
+            app = DeploymentRepository(self._session).get(app_id)
         operator = caller.admin and caller.owner == self._deps.operator
         if app is None or (app.owner != caller.owner and not operator):
             raise AppNotFound(app_id)

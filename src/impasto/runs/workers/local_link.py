@@ -26,7 +26,7 @@ from impasto.kit.db import Database
 from impasto.kit.egress.fetch import UrlFetcher
 from impasto.kit.threads import in_session
 from impasto.runners.spool import SpooledFile
-from impasto.runs.deployments import DeploymentService, endpoint_ids_of
+from impasto.runs.deployments.service import DeploymentService, endpoint_ids_of
 from impasto.runs.queue.completion import Result
 from impasto.runs.queue.leases import Beat, Claim, LeaseService
 from impasto.runs.queue.notifier import CANCEL_TOPIC, WORK_TOPIC, Subscription

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from impasto.assets.indexing.media import MEDIA_TYPES
+from impasto.assets.media import MEDIA_TYPES
 from impasto.kit.errors import InvalidRequest
 from impasto.kit.text import is_storable
 

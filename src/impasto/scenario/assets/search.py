@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from impasto.assets.indexing.media import image_size
+from impasto.assets.media import image_size
 from impasto.assets.repository import AssetRepository
 from impasto.assets.search import browse
 from impasto.assets.search.exact import from_bytes

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from impasto.container import Container
 from impasto.models import WebhookDelivery
-from impasto.runs.deployments import DeploymentService
+from impasto.runs.deployments.service import DeploymentService
 from impasto.webhooks.verify import verify_webhook
 from tests.integration.runs.conftest import WAIT_SECONDS, Caller, Receiver
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from impasto.config import Settings
 from impasto.container import Container
 from impasto.models import RequestRecord
-from impasto.runs.deployments import DeploymentService
+from impasto.runs.deployments.service import DeploymentService
 from impasto.runs.queue.notifier import WORK_TOPIC
 from impasto.runs.queue.repository import RunRepository
 from impasto.runs.queue.submission import NewRequest

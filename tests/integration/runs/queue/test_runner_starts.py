@@ -20,7 +20,7 @@ from PIL import Image as PILModule
 from impasto.config import Settings
 from impasto.container import Container
 from impasto.models import RequestRecord
-from impasto.runs.deployments import DeploymentService
+from impasto.runs.deployments.service import DeploymentService
 from tests.conftest import auth, make_key
 from tests.integration.runs.conftest import WAIT_SECONDS, Caller
 from tests.scrape import scrape

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from impasto.files.uploads.streams import SPACE_CHECK_BYTES, require_space, store_stream
+from impasto.files.streams import SPACE_CHECK_BYTES, require_space, store_stream
 from impasto.kit.diskspace import DiskSpace
 from impasto.kit.errors import InsufficientStorage, PayloadTooLarge
 from impasto.storage.local import STAGING, LocalObjectStore

@@ -18,7 +18,7 @@ from impasto.catalog.service import CatalogService
 from impasto.kit.clock import Clock
 from impasto.kit.errors import InvalidRequest, NotFound
 from impasto.models import DeployedApp
-from impasto.runs.queue.repository import RunRepository
+from impasto.runs.deployments.repository import DeploymentRepository
 from impasto.sdk.introspect import AppManifest, EndpointInfo, describe, load_app
 from impasto.sdk.naming import validate_app_name
 
@@ -37,7 +37,7 @@ class Target:
 
 class DeploymentService:
     def __init__(self, session: Session, clock: Clock, *, operator: str) -> None:
-        self._repo = RunRepository(session)
+        self._repo = DeploymentRepository(session)
         self._session = session
         self._clock = clock
         self._operator = operator
@@ -60,14 +60,14 @@ class DeploymentService:
         app_id = f"{owner}/{name}"
         now = self._clock.now()
         CatalogRepository(self._session).ensure_account(owner, now)
-        app = self._repo.app(app_id)
+        app = self._repo.get(app_id)
         if app is None:
             app = DeployedApp(app_id=app_id, owner=owner, name=name, created_at=now)
         app.import_path = import_path
         app.manifest = manifest.to_json()
         app.env = dict(env or {})
         app.updated_at = now
-        self._repo.save_app(app)
+        self._repo.save(app)
         catalog = CatalogService(self._session, self._clock, operator=self._operator)
         for info in manifest.endpoints:
             catalog.register_endpoint(
@@ -79,19 +79,19 @@ class DeploymentService:
         return app
 
     def remove(self, app_id: str) -> None:
-        app = self._repo.app(app_id)
+        app = self._repo.get(app_id)
         if app is None:
             raise NotFound(f"app {app_id} not found")
         catalog = CatalogService(self._session, self._clock, operator=self._operator)
         for endpoint_id in endpoint_ids_of(app):
             catalog.delete(endpoint_id, actor=None)
-        self._repo.delete_app(app)
+        self._repo.delete(app)
 
     def list(self) -> list[DeployedApp]:
-        return self._repo.apps()
+        return self._repo.all()
 
     def get(self, app_id: str) -> DeployedApp:
-        app = self._repo.app(app_id)
+        app = self._repo.get(app_id)
         if app is None:
             raise NotFound(f"app {app_id} not found")
         return app
@@ -101,7 +101,7 @@ class DeploymentService:
         parts = [part for part in endpoint_path.split("/") if part]
         if len(parts) < 2:
             raise NotFound(f"Application {endpoint_path!r} not found")
-        app = self._repo.app(f"{parts[0]}/{parts[1]}")
+        app = self._repo.get(f"{parts[0]}/{parts[1]}")
         if app is None:
             raise NotFound(f"Application {parts[0]}/{parts[1]} not found")
         path = "/" + "/".join(parts[2:])

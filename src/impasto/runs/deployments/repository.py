@@ -1,0 +1,27 @@
+"""SQL for deployed apps. Flushes, never commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from impasto.models import DeployedApp
+
+
+class DeploymentRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, app_id: str) -> DeployedApp | None:
+        return self._session.get(DeployedApp, app_id)
+
+    def all(self) -> list[DeployedApp]:
+        return list(self._session.scalars(select(DeployedApp).order_by(DeployedApp.app_id)))
+
+    def save(self, app: DeployedApp) -> None:
+        self._session.add(app)
+        self._session.flush()
+
+    def delete(self, app: DeployedApp) -> None:
+        self._session.delete(app)
+        self._session.flush()
