@@ -29,6 +29,7 @@ from impasto.models.file import (
     UploadPart,
 )
 from impasto.models.run import DeployedApp, RequestRecord, RunEvent, WebhookDelivery
+from impasto.models.workflow import Workflow, WorkflowRun
 
 __all__ = [
     "Account",
@@ -58,4 +59,6 @@ __all__ = [
     "StoredFile",
     "UploadPart",
     "WebhookDelivery",
+    "Workflow",
+    "WorkflowRun",
 ]

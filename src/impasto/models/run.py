@@ -56,6 +56,8 @@ class RequestRecord(Base):
         # Request records by owner and endpoint, newest first.
         Index(None, "owner", "endpoint_id", "created_at"),
         Index(None, "owner", "created_at"),
+        # A workflow run's node requests.
+        Index(None, "parent_request_id"),
     )
 
     request_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -85,6 +87,9 @@ class RequestRecord(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     # Runners that died with this request in flight: past a limit it is failed, not retried.
     runner_crashes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A node of a workflow run: the run's request, and the node's id in its definition.
+    parent_request_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    node_id: Mapped[str | None] = mapped_column(String(128), default=None)
     # The result, as the app answered it (or as the platform failed it).
     result_status: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     output: Mapped[Any | None] = mapped_column(JSON, default=None)
