@@ -46,6 +46,7 @@ from impasto.webhooks.deps import WEBHOOKS
 from impasto.webhooks.endpoints import router as webhooks_router
 from impasto.webhooks.tasks import delivering
 from impasto.workers.embedded import embedded_worker
+from impasto.workflows.endpoints import router as workflows_router
 
 OPENAPI_URL = "/v1/openapi.json"
 DESCRIPTION = """\
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         webhooks_router,
         records_router,
         app_queue_router,
+        workflows_router,
         queue_router,
         ws_router,
         run_router,

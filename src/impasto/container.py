@@ -41,6 +41,7 @@ from impasto.vectors.pgvector import pgvector_available
 from impasto.webhooks.core import Webhooks, build_webhooks
 from impasto.webhooks.signing_keys import load_signing_keys
 from impasto.workers.metrics import RunnerMetrics
+from impasto.workflows.engine import NAMESPACE, WorkflowEngine
 
 
 @dataclass
@@ -217,7 +218,7 @@ def _build_runs(
     metrics: QueueMetrics,
 ) -> RunDeps:
     operator = settings.bootstrap_owner
-    return RunDeps(
+    deps = RunDeps(
         clock=clock,
         ids=ids,
         notifier=LocalNotifier(),
@@ -232,11 +233,16 @@ def _build_runs(
         hooks=[
             count_popularity(clock, operator),
             send_webhook(webhooks),
-            index_assets(ids),
+            index_assets(ids, orchestrated=[NAMESPACE]),
             metrics.on_completed,  # counts once the completion commits
         ],
         check_webhook_url=webhooks.validate_url,
     )
+    # Workflow runs complete with these same hooks, and move on from their nodes' ones.
+    engine = WorkflowEngine(deps)
+    deps.orchestrators[NAMESPACE] = engine
+    deps.hooks.append(engine.on_completed)
+    return deps
 
 
 # -- settings as the values kit, backends and domains take -------------------------------

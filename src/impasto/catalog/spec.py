@@ -11,9 +11,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from impasto.kit.fields import JsonObject, Text, storable
+from impasto.kit.names import split_namespace
 
-# owner/app[/path...]: the owner follows kit/names.py, app and path segments fal's ids.
-ENDPOINT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){1,8}$"
+# owner/app[/path...]: the owner follows kit/names.py, app and path segments fal's ids; or
+# a workflow, workflows/owner/name with fal's workflow names.
+ENDPOINT_ID_PATTERN = (
+    r"^([a-z0-9][a-z0-9_-]{0,62}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){1,8}"
+    r"|workflows/[a-z0-9][a-z0-9_-]{0,62}/[A-Za-z0-9_-]{1,128})$"
+)
 _ENDPOINT_ID = re.compile(ENDPOINT_ID_PATTERN)
 MAX_ENDPOINT_ID_LENGTH = 255
 CATEGORY_PATTERN = r"^([a-z0-9][a-z0-9-]{0,99})?$"
@@ -34,7 +39,7 @@ def is_endpoint_id(value: str) -> bool:
 
 
 def owner_of(endpoint_id: str) -> str:
-    return endpoint_id.split("/", 1)[0]
+    return (split_namespace(endpoint_id)[1] or [""])[0]
 
 
 def _check_endpoint_id(value: str) -> str:

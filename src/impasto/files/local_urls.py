@@ -25,10 +25,11 @@ class LocalFileOpener:
         self._origins = list(origins)
 
     def open_local(
-        self, url: str, *, reader: str | None = None
+        self, url: str, *, reader: str | None = None, origins: Sequence[str] = ()
     ) -> AbstractAsyncContextManager[FetchedBody] | None:
         parsed = parse_file_url(url)
-        if parsed is None or not any(same_origin(parsed.origin, o) for o in self._origins):
+        known = [*self._origins, *origins]
+        if parsed is None or not any(same_origin(parsed.origin, o) for o in known):
             return None
         return self._open(url, parsed, reader)
 

@@ -56,8 +56,8 @@ class RequestRecord(Base):
         # Request records by owner and endpoint, newest first.
         Index(None, "owner", "endpoint_id", "created_at"),
         Index(None, "owner", "created_at"),
-        # A workflow run's node requests.
-        Index(None, "parent_request_id"),
+        # A workflow run's node requests: one per node, whatever completes concurrently.
+        Index(None, "parent_request_id", "node_id", unique=True),
     )
 
     request_id: Mapped[str] = mapped_column(String(36), primary_key=True)

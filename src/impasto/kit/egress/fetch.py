@@ -16,7 +16,7 @@ import email.message
 import re
 import ssl
 import urllib.parse
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol
@@ -91,10 +91,11 @@ class FetchedBody:
 
 class LocalUrlOpener(Protocol):
     def open_local(
-        self, url: str, *, reader: str | None = None
+        self, url: str, *, reader: str | None = None, origins: Sequence[str] = ()
     ) -> AbstractAsyncContextManager[FetchedBody] | None:
         """Open a URL this server serves straight from the store, as the owner ``reader``
-        (``None``: anonymously); None when it is not ours."""
+        (``None``: anonymously); None when it is not ours (at its own origins, or at
+        ``origins``)."""
         ...
 
 
@@ -137,15 +138,20 @@ class UrlFetcher:
         self._transport = VettedTransport(policy, resolver, ssl_context)
 
     @asynccontextmanager
-    async def open(self, url: str, *, reader: str | None = None) -> AsyncIterator[FetchedBody]:
+    async def open(
+        self, url: str, *, reader: str | None = None, origins: Sequence[str] = ()
+    ) -> AsyncIterator[FetchedBody]:
         """Open ``url`` for reading; raises ``FetchRefused``, ``FetchFailed`` or 413.
 
         ``reader``: the owner on whose behalf it is read, which this server's own file
-        URLs are checked against (their ACLs); ``None`` reads them as anyone would."""
+        URLs are checked against (their ACLs); ``None`` reads them as anyone would.
+        ``origins``: where else this server is known to be reached (a request's base)."""
         if url[:5].lower() == "data:":
             yield decode_data_uri(url, self.limits.data_uri_max_bytes)
             return
-        local = self.local.open_local(url, reader=reader) if self.local is not None else None
+        local = None
+        if self.local is not None:
+            local = self.local.open_local(url, reader=reader, origins=origins)
         if local is not None:
             async with local as body:
                 yield body

@@ -58,12 +58,17 @@ def upgrade() -> None:
     with op.batch_alter_table("run_requests") as batch:
         batch.add_column(sa.Column("parent_request_id", sa.String(36), nullable=True))
         batch.add_column(sa.Column("node_id", sa.String(128), nullable=True))
-        batch.create_index("ix_run_requests_parent_request_id", ["parent_request_id"])
+        # One request per node of a run, whatever completes concurrently.
+        batch.create_index(
+            "ix_run_requests_parent_request_id_node_id",
+            ["parent_request_id", "node_id"],
+            unique=True,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("run_requests") as batch:
-        batch.drop_index("ix_run_requests_parent_request_id")
+        batch.drop_index("ix_run_requests_parent_request_id_node_id")
         batch.drop_column("node_id")
         batch.drop_column("parent_request_id")
     op.drop_table("workflow_runs")

@@ -63,6 +63,8 @@ class Completed:
     error_type: str | None
     started_at: datetime | None  # the first claim; None: it never left the queue
     completed_at: datetime
+    parent_request_id: str | None = None  # a workflow node's run
+    node_id: str | None = None
 
 
 CompletionHook = Callable[[Session, Completed], None]
@@ -172,6 +174,8 @@ def _done(request: Any, result: Result, now: datetime) -> Completed:
         error_type=result.error_type,
         started_at=request.started_at,
         completed_at=now,
+        parent_request_id=request.parent_request_id,
+        node_id=request.node_id,
     )
 
 

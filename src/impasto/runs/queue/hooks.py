@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -42,11 +44,15 @@ def send_webhook(webhooks: Webhooks) -> CompletionHook:
     return hook
 
 
-def index_assets(ids: IdGenerator) -> CompletionHook:
-    """Input and output files of a successful run join the owner's asset library."""
+def index_assets(ids: IdGenerator, orchestrated: Collection[str] = ()) -> CompletionHook:
+    """Input and output files of a successful run join the owner's asset library.
+
+    A run of an ``orchestrated`` namespace (a workflow) is left out: its nodes, ordinary
+    requests, already recorded every file it took and made, with their lineage.
+    """
 
     def hook(session: Session, record: Completed) -> None:
-        if record.result_status >= 400:
+        if record.result_status >= 400 or record.app_id.split("/", 1)[0] in orchestrated:
             return
         record_run(
             session,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from impasto.kit.names import split_namespace
+
 ACTIONS = {"": "result", "response": "result", "status": "status", "cancel": "cancel"}
 
 
@@ -20,13 +22,15 @@ class RequestPath:
 
 
 def parse_request_path(path: str) -> RequestPath | None:
-    """``owner/app[/sub...]/requests/{id}[/status[/stream]|/cancel|/response]``, or None."""
-    parts = [part for part in path.split("/") if part]
+    """``[namespace/]owner/app[/sub...]/requests/{id}[/status[/stream]|/cancel|/response]``,
+    or None."""
+    namespace, parts = split_namespace(path)
     if len(parts) < 4 or "requests" not in parts[2:]:
         return None
     at = len(parts) - 1 - parts[::-1].index("requests")
     if at < 2 or at + 1 >= len(parts):
         return None
+    app_id = f"{parts[0]}/{parts[1]}" if namespace is None else f"{namespace}/{parts[0]}/{parts[1]}"
     request_id = parts[at + 1]
     rest = parts[at + 2 :]
     if rest == ["status", "stream"]:
@@ -35,7 +39,7 @@ def parse_request_path(path: str) -> RequestPath | None:
         action = ACTIONS[rest[0] if rest else ""]
     else:
         return None
-    return RequestPath(app_id=f"{parts[0]}/{parts[1]}", request_id=request_id, action=action)
+    return RequestPath(app_id=app_id, request_id=request_id, action=action)
 
 
 def queue_urls(base: str, app_id: str, request_id: str) -> dict[str, str]:

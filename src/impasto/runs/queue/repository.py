@@ -67,6 +67,8 @@ FINISHED_COLUMNS = (
     "webhook_url",
     "input",
     "started_at",
+    "parent_request_id",
+    "node_id",
 )
 
 
@@ -77,8 +79,10 @@ class RunRepository:
 
     # requests
 
-    def insert(self, request: NewRequest) -> None:
-        """Store a new request IN_QUEUE, with no attempt and no result yet.
+    def insert(self, request: NewRequest, *, started: bool = False) -> None:
+        """Store a new request IN_QUEUE, with no attempt and no result yet; or, ``started``,
+        IN_PROGRESS from its creation and with no lease: a workflow run, which no worker
+        claims and the platform itself completes.
 
         Written as the ORM's add and flush would store it: a JSON column given None (an
         input of None) stores JSON null; the columns a new request leaves out (lease,
@@ -86,7 +90,10 @@ class RunRepository:
         """
         self.session.flush()  # the Core statement does not autoflush as a query would
         params = {name: getattr(request, name) for name in _NEW_REQUEST_FIELDS}
-        self.session.connection().execute(_INSERT, params | _NEW_REQUEST_STATE)
+        state = _NEW_REQUEST_STATE
+        if started:
+            state = state | {"status": IN_PROGRESS, "started_at": request.created_at}
+        self.session.connection().execute(_INSERT, params | state)
 
     def get(self, request_id: str) -> RequestRecord | None:
         return self.session.get(RequestRecord, request_id)
@@ -107,6 +114,29 @@ class RunRepository:
             RequestRecord.app_id == app_id, RequestRecord.status == IN_QUEUE, ahead
         )
         return int(self.session.scalar(stmt) or 0)
+
+    def children(self, parent_request_id: str) -> list[RequestRecord]:
+        """The node requests of a workflow run, oldest first, as stored now (a finish's
+        Core ``UPDATE`` may have changed one the session already holds)."""
+        stmt = (
+            select(RequestRecord)
+            .where(RequestRecord.parent_request_id == parent_request_id)
+            .order_by(RequestRecord.request_id)
+            .execution_options(populate_existing=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def live_children_for_update(self, parent_request_id: str) -> list[RequestRecord]:
+        """A run's node requests not yet completed, locked. On PostgreSQL one that another
+        transaction holds is skipped: that one is completing, and waiting for it could
+        deadlock (it waits for the run's row, which the caller holds)."""
+        stmt = select(RequestRecord).where(
+            RequestRecord.parent_request_id == parent_request_id,
+            RequestRecord.status != COMPLETED,
+        )
+        if self._postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list(self.session.scalars(stmt.execution_options(populate_existing=True)))
 
     def waiting(self, endpoint_id: str) -> int:
         stmt = select(func.count()).where(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from impasto.runs.queue.completion import (
 from impasto.runs.queue.metrics import QueueMetrics
 from impasto.runs.queue.notifier import CANCEL_TOPIC, WORK_TOPIC, Notifier, app_topic
 from impasto.runs.queue.options import SubmitOptions
-from impasto.runs.queue.repository import COMPLETED, IN_QUEUE, RunRepository
+from impasto.runs.queue.repository import COMPLETED, IN_PROGRESS, IN_QUEUE, RunRepository
 from impasto.runs.queue.submission import NewRequest
 from impasto.sdk.validation import MAX_INPUT_BYTES, check_payload
 
@@ -58,6 +58,25 @@ class Caller:
     key_id: str | None = None
 
 
+class Orchestrator(Protocol):
+    """Runs the endpoints of a namespace (``workflows/...``) as requests of other endpoints:
+    it submits and cancels its own runs; no worker ever claims them."""
+
+    def submit(
+        self,
+        session: Session,
+        caller: Caller,
+        endpoint_path: str,
+        payload: Any,
+        options: SubmitOptions,
+        *,
+        mode: str,
+        base_url: str,
+    ) -> Submitted: ...
+
+    def cancel(self, session: Session, record: RequestRecord) -> None: ...
+
+
 @dataclass
 class RunDeps:
     """What the run services need beyond the session; built once by the container."""
@@ -70,6 +89,8 @@ class RunDeps:
     metrics: QueueMetrics  # also one of ``hooks`` (``on_completed``): see container.py
     hooks: list[CompletionHook] = field(default_factory=list)
     check_webhook_url: Callable[[str], str] | None = None
+    # Namespace -> who runs its endpoints (the container adds workflows').
+    orchestrators: dict[str, Orchestrator] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +129,11 @@ class RunService:
         base_url: str,
     ) -> Submitted:
         """Queue a new request; it exists, whatever crashes, once the caller commits."""
+        orchestrator = self._orchestrator(endpoint_path)
+        if orchestrator is not None:
+            return orchestrator.submit(
+                self._session, caller, endpoint_path, payload, options, mode=mode, base_url=base_url
+            )
         target = self._callable(caller, endpoint_path)
         check_payload(
             target.endpoint.input_schema, payload, max_bytes=self._deps.policy.max_input_bytes
@@ -185,7 +211,10 @@ class RunService:
             raise RequestNotFound()
         if record.status == COMPLETED:
             return "ALREADY_COMPLETED"
-        if record.status == IN_QUEUE:
+        orchestrator = self._orchestrator(record.app_id)
+        if record.status == IN_PROGRESS and orchestrator is not None:
+            orchestrator.cancel(self._session, record)
+        elif record.status == IN_QUEUE:
             complete(
                 self._session,
                 record,
@@ -213,6 +242,12 @@ class RunService:
         if record is None:
             raise RequestNotFound()
         return record
+
+    def _orchestrator(self, endpoint_path: str) -> Orchestrator | None:
+        orchestrators = self._deps.orchestrators
+        if not orchestrators:
+            return None
+        return orchestrators.get(endpoint_path.lstrip("/").split("/", 1)[0])
 
     def _callable(self, caller: Caller, endpoint_path: str) -> Target:
         registry = DeploymentService(self._session, self._deps.clock, operator=self._deps.operator)

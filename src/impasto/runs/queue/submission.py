@@ -29,3 +29,6 @@ class NewRequest:
     start_deadline: datetime | None
     max_attempts: int
     created_at: datetime
+    # A node of a workflow run: the run's request and the node's id in its definition.
+    parent_request_id: str | None = None
+    node_id: str | None = None

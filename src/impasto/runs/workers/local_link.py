@@ -160,7 +160,9 @@ class LocalLink:
         return file_url(claim.base_url, view.file_id, view.file_name)
 
     async def fetch_input(self, claim: Claim, url: str) -> bytes:
-        async with self._fetcher.open(url, reader=claim.owner) as body:
+        # The request's base is this server too: its outputs' URLs were built on it (as
+        # the next node of a workflow receives them). Read as the owner, under the ACLs.
+        async with self._fetcher.open(url, reader=claim.owner, origins=[claim.base_url]) as body:
             return b"".join([chunk async for chunk in body.aiter_bytes()])
 
     async def set_loaded(self, app_id: str, loaded: bool) -> None:
