@@ -32,6 +32,7 @@ from impasto.kit.http.middleware import RequestContextMiddleware
 from impasto.kit.http.openapi import platform_openapi
 from impasto.platform.deps import REGISTRY
 from impasto.platform.endpoints import router as platform_router
+from impasto.platform.proxy.endpoints import router as proxy_router
 from impasto.runs.queue.deps import RUNS
 from impasto.runs.queue.endpoints import router as queue_router
 from impasto.runs.records.endpoints import queue_router as app_queue_router
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     for router in (
         platform_router,
+        proxy_router,
         keys_router,
         catalog_router,
         assets_router,

@@ -138,6 +138,12 @@ class Settings(BaseSettings):
         description="Base URL put in file URLs this server returns (e.g. https://media.example); "
         "unset: the base URL of each request.",
     )
+    proxy_key: SecretStr | None = Field(
+        default=None,
+        description="Credential (`key_id:key_secret`) the fal server proxy at /api/fal/proxy "
+        "sends when a request carries no Authorization: the proxy then acts as that key for "
+        "anyone who can reach it. Unset: callers bring their own key.",
+    )
     signing_secret: SecretStr | None = Field(
         default=None,
         description="Secret for signed file URLs and storage tokens; unset: generated once into "

@@ -54,8 +54,10 @@ def result_response(record: RequestRecord) -> Response:
     )
 
 
-def sse(data: Any) -> bytes:
-    return f"data: {json.dumps(data, separators=(',', ':'), ensure_ascii=False)}\n\n".encode()
+def sse(data: Any, event: str | None = None) -> bytes:
+    named = f"event: {event}\n" if event else ""
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return f"{named}data: {body}\n\n".encode()
 
 
 SSE_PING = b": ping\n\n"

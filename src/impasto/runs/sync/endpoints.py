@@ -3,26 +3,37 @@
 Both go through the durable queue like any other request, so a sync call gets the same
 retries, records, logs and popularity; the handler only waits. A caller that hangs up
 before the answer cancels its request.
+
+fal's clients read every SSE event's ``data`` as output, whatever its name, and raise only
+on an HTTP error status or a broken connection. So a stream waits for its first event
+before it answers: a request that fails before any partial output answers its error status
+and body, exactly as ``/run`` would. One that fails later sends its error body as an
+``event: error`` and then breaks the connection (the chunked body never ends), so each
+client raises after the events it has seen.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.types import Send
 
 from impasto.deps import BaseUrl
 from impasto.keys.auth import ApiPrincipal
 from impasto.kit.errors import NotFound
 from impasto.kit.http.bodies import BoundedRoute
+from impasto.models import RequestRecord
 from impasto.runs.queue.deps import Watch
 from impasto.runs.queue.endpoints import caller_of
 from impasto.runs.queue.options import parse_options
 from impasto.runs.queue.service import PARTIAL_KIND, Caller
-from impasto.runs.queue.watch import Watcher
+from impasto.runs.queue.watch import RECHECK_SECONDS, Watcher
 from impasto.runs.queue.wire import result_response, sse
 
 router = APIRouter(route_class=BoundedRoute, include_in_schema=False)
@@ -55,11 +66,7 @@ async def run(
         )
         streaming = True
     if streaming:
-        return StreamingResponse(
-            _stream(watcher, caller, record.request_id),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "x-fal-request-id": record.request_id},
-        )
+        return await _stream_response(watcher, caller, record.request_id, request.is_disconnected)
     done = await watcher.completed(record.request_id, request.is_disconnected)
     if done is None:
         await watcher.write(lambda s: s.cancel(caller, record.request_id))
@@ -67,9 +74,68 @@ async def run(
     return result_response(done)
 
 
-async def _stream(watcher: Watcher, caller: Caller, request_id: str) -> AsyncIterator[bytes]:
+async def _stream_response(
+    watcher: Watcher, caller: Caller, request_id: str, gone: Callable[[], Awaitable[bool]]
+) -> Response:
+    """The SSE answer once its first event is known; the error itself if that is a failure."""
+    chunks = _stream(watcher, caller, request_id)
+    first = asyncio.ensure_future(anext(chunks))
+    try:
+        while not (await asyncio.wait({first}, timeout=RECHECK_SECONDS))[0]:
+            if await gone():
+                await _cancel(first)
+                return Response(status_code=499)
+    except asyncio.CancelledError:
+        await asyncio.shield(_cancel(first))
+        raise
+    item = first.result()
+    if isinstance(item, _Failed):
+        await chunks.aclose()
+        return result_response(item.record)
+    return _EventStream(
+        _then(item, chunks),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "x-fal-request-id": request_id},
+    )
+
+
+async def _cancel(first: asyncio.Future[Any]) -> None:
+    """Stop waiting for the first event: ``_stream``'s finally cancels the request."""
+    first.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """The request failed before any partial output: answer its error, not a stream."""
+
+    record: RequestRecord
+
+
+class _Broken(Exception):
+    """The request failed mid-stream: its error event is sent, the stream must not end."""
+
+
+class _EventStream(StreamingResponse):
+    async def stream_response(self, send: Send) -> None:
+        with contextlib.suppress(_Broken):  # no final chunk: the client sees a broken body
+            await super().stream_response(send)
+
+
+async def _then(first: bytes, rest: AsyncIterator[bytes | _Failed]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
+        assert isinstance(chunk, bytes)  # only a stream's first item is ever ``_Failed``
+        yield chunk
+
+
+async def _stream(
+    watcher: Watcher, caller: Caller, request_id: str
+) -> AsyncGenerator[bytes | _Failed, None]:
     """Each partial output as one SSE event; an endpoint that yields none sends its
-    result as the one event. A failure is sent as its error body, then the stream ends."""
+    result as the one event. A failure before any event is ``_Failed``; a later one is
+    sent as an ``error`` event, then ``_Broken`` ends the stream without finishing it."""
     sent = 0
     finished = False
     try:
@@ -80,7 +146,14 @@ async def _stream(watcher: Watcher, caller: Caller, request_id: str) -> AsyncIte
             record = step.record
             if record.status != "COMPLETED":
                 continue
-            if (record.result_status is not None and record.result_status >= 400) or sent == 0:
+            failed = record.result_status is not None and record.result_status >= 400
+            finished = True
+            if failed and sent == 0:
+                yield _Failed(record)
+            elif failed:
+                yield sse(record.output, event="error")
+                raise _Broken
+            elif sent == 0:
                 yield sse(record.output)
         finished = True
     finally:

@@ -1,7 +1,10 @@
 """WebSockets: HTTP-over-WebSocket (§3.3), realtime msgpack (§3.4) and their tokens (§3.5).
 
 Every message runs as a request of the durable queue, like any other call; a socket that
-closes cancels what it still waits for.
+closes cancels what it still waits for. Both protocols are served on both URL layouts
+(``/ws/{app}`` and fal's ``/run/{app}``, ``/realtime`` suffix or not), with a key header or
+a realtime token, since ``fal_client.ws_connect`` and ``realtime`` dial whichever the
+client's URL constants name. Output file URLs point at the server over http(s).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -50,6 +54,7 @@ def realtime_token(
 
 
 @router.websocket("/ws/{endpoint:path}")
+@router.websocket("/run/{endpoint:path}")
 async def ws(
     websocket: WebSocket,
     endpoint: str,
@@ -57,21 +62,15 @@ async def ws(
     base: BaseUrl,
     realtime: RealtimeTokensDep,
 ) -> None:
-    if endpoint.rstrip("/").endswith(REALTIME_SUFFIX):
-        await _realtime(websocket, endpoint, _Runs(watcher, base), realtime)
-    else:
-        await _http_over_ws(websocket, endpoint, _Runs(watcher, base))
+    """One socket on either layout the clients dial (``/ws/…`` or fal's ``/run/…``): binary
+    frames are realtime msgpack messages, text frames HTTP-over-WebSocket JSON requests."""
+    await _serve(websocket, endpoint.rstrip("/"), _Runs(watcher, http_base(base)), realtime)
 
 
-@router.websocket("/run/{endpoint:path}")
-async def run_realtime(
-    websocket: WebSocket,
-    endpoint: str,
-    watcher: Watch,
-    base: BaseUrl,
-    realtime: RealtimeTokensDep,
-) -> None:
-    await _realtime(websocket, endpoint, _Runs(watcher, base), realtime)
+def http_base(base: str) -> str:
+    """The http(s) base of a socket's ws(s) one: file URLs are fetched over HTTP."""
+    scheme, sep, rest = base.partition("://")
+    return {"ws": "http", "wss": "https"}.get(scheme.lower(), scheme) + sep + rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,18 +111,73 @@ class _Session:
         return done.result_status or 200, done.output, record.request_id
 
 
-async def _http_over_ws(websocket: WebSocket, endpoint: str, runs: _Runs) -> None:
+async def _serve(
+    websocket: WebSocket, endpoint: str, runs: _Runs, realtime: RealtimeTokens
+) -> None:
+    is_realtime = endpoint.endswith(REALTIME_SUFFIX)
+    if is_realtime:  # realtime clients read the refusal as an x-fal-error frame
+        await websocket.accept()
     try:
-        principal = _key_principal(websocket)
+        principal = _principal(websocket, endpoint, realtime)
     except AppError as error:
-        await websocket.close(code=POLICY_VIOLATION, reason=error.message[:120])
+        if is_realtime:
+            await _send_error(websocket, "UNAUTHORIZED", error.message)
+            await websocket.close(code=POLICY_VIOLATION)
+        else:  # the handshake is refused (HTTP 403), with the reason
+            await websocket.close(code=POLICY_VIOLATION, reason=error.message[:120])
         return
-    await websocket.accept()
-    session = _Session(websocket, principal, runs)
-    lock = asyncio.Lock()
-    pending: set[asyncio.Task[None]] = set()
+    if not is_realtime:
+        await websocket.accept()
+    await _Socket(websocket, _Session(websocket, principal, runs), endpoint).serve()
 
-    async def answer(text: str) -> None:
+
+MAX_PENDING = 64  # messages of one socket waiting or running at once
+
+
+class _Socket:
+    """Answers one socket's frames: text ones concurrently, binary ones in their order."""
+
+    def __init__(self, websocket: WebSocket, session: _Session, endpoint: str) -> None:
+        self.websocket = websocket
+        self.session = session
+        self.target = endpoint.removesuffix(REALTIME_SUFFIX)
+        self.lock = asyncio.Lock()
+        # Back-pressure: past MAX_PENDING messages in flight the socket stops reading.
+        self.inbox: asyncio.Queue[bytes] = asyncio.Queue(maxsize=MAX_PENDING)
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def serve(self) -> None:
+        self._spawn(self._realtime_loop())
+        try:
+            while True:
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                if (raw := message.get("bytes")) is not None:
+                    await self.inbox.put(raw)
+                elif (text := message.get("text")) is not None:
+                    while len(self.tasks) > MAX_PENDING:  # the realtime loop is one of them
+                        await asyncio.wait(self.tasks, return_when=asyncio.FIRST_COMPLETED)
+                    self._spawn(self._http_answer(text))
+        except (WebSocketDisconnect, RuntimeError):
+            return
+        finally:  # what the socket still waits for is cancelled with it
+            for task in self.tasks:
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(self._quietly(work))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    @staticmethod
+    async def _quietly(work: Coroutine[Any, Any, None]) -> None:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # the socket is gone
+            await work
+
+    async def _http_answer(self, text: str) -> None:
+        """§3.3: start, body and end frames for one JSON request."""
         started = time.monotonic()
         body: Any
         try:
@@ -133,13 +187,13 @@ async def _http_over_ws(websocket: WebSocket, endpoint: str, runs: _Runs) -> Non
         except RecursionError:  # deeper than Python's json goes: far past the input limit
             status, body, request_id = 422, {"detail": too_deep_detail()}, None
         else:
-            status, body, request_id = await session.run(endpoint, payload, "ws")
-        async with lock:
-            await websocket.send_json(
+            status, body, request_id = await self.session.run(self.target, payload, "ws")
+        async with self.lock:
+            await self.websocket.send_json(
                 {"type": "start", "request_id": request_id, "status": status, "headers": {}}
             )
-            await websocket.send_text(json.dumps(body, separators=(",", ":")))
-            await websocket.send_json(
+            await self.websocket.send_text(json.dumps(body, separators=(",", ":")))
+            await self.websocket.send_json(
                 {
                     "type": "end",
                     "request_id": request_id,
@@ -148,53 +202,26 @@ async def _http_over_ws(websocket: WebSocket, endpoint: str, runs: _Runs) -> Non
                 }
             )
 
-    try:
+    async def _realtime_loop(self) -> None:
+        """§3.4: each msgpack message's result, or an x-fal-error frame, in order."""
         while True:
-            task = asyncio.create_task(answer(await websocket.receive_text()))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-    except (WebSocketDisconnect, RuntimeError):
-        pass
-    finally:
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-
-
-async def _realtime(
-    websocket: WebSocket, endpoint: str, runs: _Runs, realtime: RealtimeTokens
-) -> None:
-    endpoint = endpoint.rstrip("/")
-    await websocket.accept()
-    try:
-        principal = _realtime_principal(websocket, endpoint, realtime)
-    except AppError as error:
-        await _send_error(websocket, "UNAUTHORIZED", error.message)
-        await websocket.close(code=POLICY_VIOLATION)
-        return
-    session = _Session(websocket, principal, runs)
-    target = endpoint.removesuffix(REALTIME_SUFFIX)
-    try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            raw = message.get("bytes")
-            if raw is None:
-                continue  # text frames from clients carry nothing to run
+            raw = await self.inbox.get()
             try:
                 payload = msgpack.unpackb(raw, raw=False)
             except (ValueError, RecursionError, msgpack.UnpackException) as exc:
-                await _send_error(websocket, "BAD_REQUEST", f"not a msgpack message: {exc}")
+                await self._send_error("BAD_REQUEST", f"not a msgpack message: {exc}")
                 continue
-            status, body, _ = await session.run(target, payload, "realtime")
+            status, body, _ = await self.session.run(self.target, payload, "realtime")
             if status >= 400:
                 code = "INTERNAL_ERROR" if status >= 500 else "BAD_REQUEST"
-                await _send_error(websocket, code, json.dumps(body, separators=(",", ":")))
+                await self._send_error(code, json.dumps(body, separators=(",", ":")))
                 continue
-            await websocket.send_bytes(msgpack.packb(body, use_bin_type=True))
-    except (WebSocketDisconnect, RuntimeError):
-        return
+            async with self.lock:
+                await self.websocket.send_bytes(msgpack.packb(body, use_bin_type=True))
+
+    async def _send_error(self, code: str, reason: str) -> None:
+        async with self.lock:
+            await _send_error(self.websocket, code, reason)
 
 
 def _key_principal(websocket: WebSocket) -> Principal:
@@ -208,7 +235,8 @@ def _key_principal(websocket: WebSocket) -> Principal:
     return principal
 
 
-def _realtime_principal(websocket: WebSocket, endpoint: str, realtime: RealtimeTokens) -> Principal:
+def _principal(websocket: WebSocket, endpoint: str, realtime: RealtimeTokens) -> Principal:
+    """A realtime token (``fal_jwt_token``, for the app it names) or a key header."""
     token = websocket.query_params.get("fal_jwt_token")
     if token is None:
         return _key_principal(websocket)

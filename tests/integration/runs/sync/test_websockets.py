@@ -12,6 +12,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from impasto.container import Container
 from impasto.keys.service import KeyService
+from impasto.runs.queue.repository import RunRepository
+from impasto.runs.sync.websockets import http_base
 from tests.conftest import auth, make_key
 from tests.integration.runs.conftest import Caller
 
@@ -135,3 +137,53 @@ def test_token_endpoint_validates_its_body(
 def test_token_endpoint_needs_a_key(client: TestClient) -> None:
     response = client.post("/rest/tokens/", json={"allowed_apps": ["debug"]})
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("prefix", ["/ws", "/run"])
+def test_both_protocols_on_both_layouts(client: TestClient, acme: Caller, prefix: str) -> None:
+    # fal_client.ws_connect dials {REALTIME_URL_FORMAT}{app}: /run/... on fal's layout.
+    with client.websocket_connect(f"{prefix}/impasto/debug", headers=acme.headers) as ws:
+        ws.send_bytes(msgpack.packb({"payload": "binary"}, use_bin_type=True))
+        assert msgpack.unpackb(ws.receive_bytes()) == {"payload": "binary", "attempt": 1}
+        ws.send_text(json.dumps({"payload": "text"}))
+        start, body, end = _frames(ws, 3)
+        ws.send_bytes(b"\xc1")  # never valid msgpack: an error frame, not silence
+        assert json.loads(ws.receive_text())["error"] == "BAD_REQUEST"
+    assert (start["type"], end["type"], end["status"]) == ("start", "end", 200)
+    assert body == {"payload": "text", "attempt": 1}
+
+
+@pytest.mark.parametrize("prefix", ["/ws", "/run"])
+def test_http_over_websocket_accepts_a_token_for_its_app(
+    client: TestClient, acme: Caller, prefix: str
+) -> None:
+    # What fal_client.ws_connect() sends as shipped (use_jwt=True): no header, a token.
+    token = _token(client, acme.headers, ["debug"])
+    with client.websocket_connect(f"{prefix}/impasto/debug?fal_jwt_token={token}") as ws:
+        ws.send_text(json.dumps({"payload": 1}))
+        assert _frames(ws, 3)[1] == {"payload": 1, "attempt": 1}
+    other = _token(client, acme.headers, ["image-tools"])
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        client.websocket_connect(f"{prefix}/impasto/debug?fal_jwt_token={other}") as ws,
+    ):
+        ws.receive_text()
+    assert refused.value.code == 1008
+
+
+def test_socket_requests_point_their_urls_at_http(
+    client: TestClient, container: Container, acme: Caller
+) -> None:
+    with client.websocket_connect("/ws/impasto/debug", headers=acme.headers) as ws:
+        ws.send_text(json.dumps({"payload": 1}))
+        request_id = _frames(ws, 3)[0]["request_id"]
+    with container.database.session(write=False) as session:
+        record = RunRepository(session).get(request_id)
+    assert record is not None
+    assert record.base_url == "http://testserver"
+
+
+def test_http_base_maps_socket_schemes() -> None:
+    assert http_base("ws://h:1/p") == "http://h:1/p"
+    assert http_base("wss://h") == "https://h"
+    assert http_base("https://public.example") == "https://public.example"
