@@ -34,7 +34,9 @@ def apps(processes: Processes, *args: str) -> subprocess.CompletedProcess[str]:
 def test_added_app_is_listed_in_the_catalog_runs_and_can_be_removed(
     processes: Processes,
 ) -> None:
-    added = apps(processes, "add", "sample_apps:ShoutApp", "--owner", "acme", "--name", "loud")
+    added = apps(
+        processes, "add", "sample_apps:ShoutApp", "--owner", "acme", "--name", "loud", "--public"
+    )
     assert added.returncode == 0, added.stderr
     assert "Deployed acme/loud" in added.stdout
     listed = apps(processes, "list")
@@ -72,6 +74,57 @@ def test_added_app_is_listed_in_the_catalog_runs_and_can_be_removed(
     again = apps(processes, "remove", "acme/loud")
     assert again.returncode == 1
     assert "not found" in again.stderr
+
+
+SKETCHY = """
+from pydantic import BaseModel
+
+from impasto.sdk import App, endpoint
+
+
+class Out(BaseModel):
+    ok: bool = True
+
+
+class Sketchy(App, name="sketchy"):
+    @endpoint("/")
+    def run(self) -> Out:
+        return Out()
+"""
+
+
+def test_add_imports_from_the_current_directory_and_a_failure_leaves_nothing(
+    processes: Processes, tmp_path: Path
+) -> None:
+    """As the ``impasto`` script (not ``python -m``, which has the directory on its path),
+    from the app's own folder, with the default data directory ``./.impasto``."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "sketchy.py").write_text(SKETCHY)
+    env = {k: v for k, v in processes.env.items() if k not in ("IMPASTO_DATA_DIR", "PYTHONPATH")}
+    script = Path(sys.executable).parent / "impasto"
+
+    def add(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(script), "apps", "add", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=folder,
+            timeout=TIMEOUT,
+            check=False,
+        )
+
+    missing = add("no_such_module:Sketchy")
+    assert missing.returncode == 1
+    assert "No module named 'no_such_module'" in missing.stderr
+    assert "worker" in missing.stderr  # they import it too: it is not shipped to them
+    assert not (folder / ".impasto").exists()
+
+    added = add("sketchy:Sketchy", "--owner", "acme", "--public")
+    assert added.returncode == 0, added.stderr
+    assert "Deployed acme/sketchy" in added.stdout
+    assert (folder / ".impasto").is_dir()
 
 
 def test_add_refuses_what_it_cannot_import(processes: Processes) -> None:

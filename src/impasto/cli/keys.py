@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from impasto.cli.common import (
     DataDirOption,
+    JsonOption,
+    current_database,
+    echo_json,
     fail,
+    iso_z,
     load_settings,
     migrated_database,
     process_cursors,
@@ -17,7 +21,7 @@ from impasto.keys.service import KeyService
 from impasto.kit.clock import SystemClock
 from impasto.kit.errors import AppError
 from impasto.kit.ids import UUIDv7Generator
-from impasto.models import KeyScope
+from impasto.models import ApiKey, KeyScope
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 
@@ -54,25 +58,48 @@ def create(
 @app.command("list")
 def list_keys(
     owner: Annotated[str | None, typer.Option(help="Only this owner's keys")] = None,
+    as_json: JsonOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """List active keys (never their secrets)."""
+    """List active keys (never their secrets). Reads only: the database is not migrated."""
     settings = load_settings(data_dir=data_dir)
-    with migrated_database(settings) as database, database.session(write=False) as session:
-        service = KeyService(session, SystemClock(), UUIDv7Generator())
-        cursor: str | None = None
-        cursors = process_cursors()
-        typer.echo(f"{'KEY_ID':<36}  {'OWNER':<20}  {'SCOPE':<6}  {'CREATED':<20}  ALIAS")
-        while True:
-            page = service.list(owner=owner, scope=None, limit=200, cursor=cursor, cursors=cursors)
-            for key in page.keys:
-                created = key.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-                typer.echo(
-                    f"{key.key_id:<36}  {key.owner:<20}  {key.scope:<6}  {created:<20}  {key.alias}"
-                )
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
+    with current_database(settings) as database, database.session(write=False) as session:
+        keys = all_keys(KeyService(session, SystemClock(), UUIDv7Generator()), owner=owner)
+    if as_json:
+        echo_json({"keys": [key_json(key) for key in keys]})
+        return
+    typer.echo(f"{'KEY_ID':<36}  {'OWNER':<20}  {'SCOPE':<6}  {'CREATED':<20}  ALIAS")
+    for key in keys:
+        created = iso_z(key.created_at)
+        typer.echo(f"{key.key_id:<36}  {key.owner:<20}  {key.scope:<6}  {created:<20}  {key.alias}")
+
+
+def all_keys(
+    service: KeyService, *, owner: str | None = None, scope: KeyScope | None = None
+) -> list[ApiKey]:
+    """Every active key (of ``owner``, of ``scope``), page after page."""
+    keys: list[ApiKey] = []
+    cursor: str | None = None
+    cursors = process_cursors()
+    while True:
+        page = service.list(owner=owner, scope=scope, limit=200, cursor=cursor, cursors=cursors)
+        keys.extend(page.keys)
+        if page.next_cursor is None:
+            return keys
+        cursor = page.next_cursor
+
+
+def key_json(key: ApiKey) -> dict[str, Any]:
+    """What a listing shows of a key: never its secret nor the secret's hash."""
+    return {
+        "key_id": key.key_id,
+        "owner": key.owner,
+        "scope": key.scope,
+        "alias": key.alias,
+        "created_by": key.created_by,
+        "created_at": iso_z(key.created_at),
+        "apps": list(key.apps) if key.apps is not None else None,
+    }
 
 
 @app.command("revoke")

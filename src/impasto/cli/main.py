@@ -8,6 +8,7 @@ from impasto import __version__
 from impasto.cli import apps, catalog, keys, workers
 from impasto.cli.migrate import migrate
 from impasto.cli.serve import serve
+from impasto.cli.status import status
 from impasto.cli.worker import worker
 from impasto.kit.diskspace import describe, is_disk_full
 
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.command()(serve)
 app.command()(migrate)
 app.command()(worker)
+app.command()(status)
 app.add_typer(keys.app, name="keys")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(apps.app, name="apps")

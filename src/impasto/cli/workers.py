@@ -13,11 +13,15 @@ import typer
 
 from impasto.cli.common import (
     DataDirOption,
+    JsonOption,
+    current_database,
+    echo_json,
     fail,
+    iso_z,
     load_settings,
     migrated_database,
-    process_cursors,
 )
+from impasto.cli.keys import all_keys, key_json
 from impasto.keys.service import KeyService
 from impasto.kit.clock import SystemClock
 from impasto.kit.errors import AppError
@@ -68,25 +72,20 @@ def create(
 
 
 @token.command("list")
-def list_tokens(data_dir: DataDirOption = None) -> None:
-    """List active worker keys (never their secrets)."""
+def list_tokens(as_json: JsonOption = False, data_dir: DataDirOption = None) -> None:
+    """List active worker keys (never their secrets). Reads only: the database is not
+    migrated."""
     settings = load_settings(data_dir=data_dir)
-    with migrated_database(settings) as database, database.session(write=False) as session:
+    with current_database(settings) as database, database.session(write=False) as session:
         service = KeyService(session, SystemClock(), UUIDv7Generator())
-        cursor: str | None = None
-        cursors = process_cursors()
-        typer.echo(f"{'KEY_ID':<36}  {'CREATED':<20}  {'APPS':<30}  ALIAS")
-        while True:
-            page = service.list(
-                owner=None, scope=KeyScope.WORKER, limit=200, cursor=cursor, cursors=cursors
-            )
-            for key in page.keys:
-                created = key.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-                apps = ",".join(key.apps) if key.apps is not None else ALL_APPS
-                typer.echo(f"{key.key_id:<36}  {created:<20}  {apps:<30}  {key.alias}")
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
+        keys = all_keys(service, scope=KeyScope.WORKER)
+    if as_json:
+        echo_json({"worker_keys": [key_json(key) for key in keys]})
+        return
+    typer.echo(f"{'KEY_ID':<36}  {'CREATED':<20}  {'APPS':<30}  ALIAS")
+    for key in keys:
+        apps = ",".join(key.apps) if key.apps is not None else ALL_APPS
+        typer.echo(f"{key.key_id:<36}  {iso_z(key.created_at):<20}  {apps:<30}  {key.alias}")
 
 
 @token.command("revoke")

@@ -48,6 +48,17 @@ class Embedder(Protocol):
     def embed_images(self, images: Sequence[bytes]) -> Vectors | None: ...
 
 
+def unavailable_reason(embedder: Embedder) -> str | None:
+    """Why ``embedder`` cannot run here, or ``None`` when it can, without loading a model.
+
+    Ours say why (``problem()``); an embedder that does not is asked ``available()``."""
+    problem = getattr(embedder, "problem", None)
+    if callable(problem):
+        reason = problem()
+        return None if reason is None else str(reason)
+    return None if embedder.available() else "its model or runtime is not installed"
+
+
 def normalise(vectors: NDArray[np.floating] | NDArray[np.integer]) -> Vectors:
     """Rows scaled to norm 1 (zero rows stay zero), as contiguous float32."""
     matrix = np.asarray(vectors, dtype=np.float32)

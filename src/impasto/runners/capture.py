@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from impasto.sdk.context import maybe_current_request
+from impasto.sdk.context import maybe_current_request, set_runner_log
 
 LogLine = Callable[[str | None, str, str], None]
 
@@ -73,9 +73,11 @@ class RequestLogHandler(logging.Handler):
 
 
 def install(log_line: LogLine) -> None:
-    """Point ``sys.stdout``/``sys.stderr`` and the root logger at ``log_line``."""
+    """Point ``sys.stdout``/``sys.stderr``, the root logger and ``log()`` outside a
+    request at ``log_line``."""
     import sys
 
+    set_runner_log(lambda level, message: log_line(None, level, message))
     sys.stdout = LineCapture("stdout", log_line)
     sys.stderr = LineCapture("stderr", log_line)
     root = logging.getLogger()

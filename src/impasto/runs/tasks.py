@@ -47,7 +47,8 @@ def deploy_configured_apps(configured: ConfiguredApps, database: Database, deps:
     for owner, import_path, name, env in wanted:
         with database.session(write=True) as session:
             registry = DeploymentService(session, deps.clock, operator=deps.operator)
-            app = registry.add(import_path, owner=owner, name=name, env=env)
+            # The operator's shared models: public, unlike an app an owner deploys.
+            app = registry.add(import_path, owner=owner, name=name, env=env, public=True)
             logger.info("app_deployed", app=app.app_id, import_path=import_path)
 
 

@@ -8,6 +8,7 @@ sync endpoint and into tasks an async endpoint starts.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar, Token
@@ -101,9 +102,32 @@ def unbind_request(token: Token[RequestContext | None]) -> None:
     _current.reset(token)
 
 
+RunnerLog = Callable[[str, str], None]
+_runner_log: RunnerLog | None = None
+_STDLIB_LEVELS = {"debug": logging.DEBUG, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+def set_runner_log(sink: RunnerLog | None) -> None:
+    """Where ``log()`` sends lines written outside any request (``setup``, ``teardown``,
+    an app's own threads): the runner process plugs in its runner-level log lines."""
+    global _runner_log  # noqa: PLW0603 - one runner per process
+    _runner_log = sink
+
+
 def log(message: str, level: str = "info") -> None:
-    """Log a line into the current request's logs."""
-    current_request().log(message, level)
+    """Log a line into the current request's logs; outside a request (``setup``), into
+    the runner's own log (or the ``impasto.app`` stdlib logger outside a runner)."""
+    ctx = _current.get()
+    if ctx is not None:
+        ctx.log(message, level)
+        return
+    level = level.lower()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"unknown log level {level!r}")
+    if _runner_log is not None:
+        _runner_log(level, str(message))
+    else:
+        logging.getLogger("impasto.app").log(_STDLIB_LEVELS.get(level, logging.INFO), message)
 
 
 def progress(fraction: float, message: str | None = None) -> None:

@@ -147,10 +147,13 @@ class WorkerAgent:
         }
         for app_id in list(self._pools):
             pool = self._pools[app_id]
-            changed = app_id not in wanted or wanted[app_id] != pool.app
-            if changed and pool.assigned == 0:
-                await pool.close()
-                del self._pools[app_id]
+            if app_id not in wanted:
+                if pool.assigned == 0:
+                    await pool.close()
+                    del self._pools[app_id]
+            elif wanted[app_id] != pool.app:  # redeployed: new code, maybe new settings
+                await pool.redeploy(wanted[app_id])
+                self._spawn(self._warm(pool))
         for app_id, app in wanted.items():
             if app_id not in self._pools:
                 self._pools[app_id] = self._new_pool(app)

@@ -27,6 +27,9 @@ from impasto.workers.metrics import RunnerMetrics
 
 logger = get_logger(__name__)
 SPOOL = "spool"
+# How often it reads the deployed apps (a local read): a redeploy reaches its runners
+# within this long.
+APPS_REFRESH_SECONDS = 1.0
 
 
 @asynccontextmanager
@@ -48,6 +51,7 @@ async def embedded_worker(
     config = AgentConfig(
         spool_dir=spools / worker_id,
         heartbeat_seconds=max(0.5, settings.queue_lease_seconds / 3),
+        apps_refresh_seconds=APPS_REFRESH_SECONDS,
     )
     agent = WorkerAgent(link, config, metrics)
     await agent.start()

@@ -4,6 +4,10 @@ Capacity is fal's: up to ``max_concurrency`` runner processes, each serving up t
 ``max_multiplexing`` requests at once; ``min_concurrency`` runners are kept warm and the
 others stop after ``keep_alive`` idle seconds. A request with a runner hint goes to the
 runner that last served that hint while it lives (session affinity).
+
+A redeploy (``redeploy``) recycles the runners: idle ones stop at once, busy ones take no
+new requests, finish what they hold on the old code and stop when idle; new requests
+start runners of the new code.
 """
 
 from __future__ import annotations
@@ -30,17 +34,21 @@ class AppPool:
         on_loaded: Callable[[bool], None],
         metrics: RunnerMetrics | None = None,
     ) -> None:
-        self.app = app
         self._metrics = metrics or RunnerMetrics()
         self._spool = spool_root
         self._resolver = resolver
         self._on_loaded = on_loaded
         self._reported_loaded: bool | None = None
         self._runners: list[RunnerHandle] = []
+        self._retiring: list[RunnerHandle] = []  # old code: finishing their requests
         self._idle_since: dict[int, float] = {}
         self._hints: dict[str, RunnerHandle] = {}
         self._lock = asyncio.Lock()
         self.assigned = 0  # requests claimed for this app and not yet answered
+        self._configure(app)
+
+    def _configure(self, app: AppSpec) -> None:
+        self.app = app
         settings = app.settings
         self.max_runners = max(1, int(settings.get("max_concurrency") or 1))
         self.min_runners = int(settings.get("min_concurrency") or 0)
@@ -59,6 +67,26 @@ class AppPool:
     @property
     def loaded(self) -> bool:
         return any(runner.alive for runner in self._runners)
+
+    @property
+    def retiring(self) -> int:
+        """Runners of an earlier deployment still finishing their requests."""
+        return len(self._retiring)
+
+    async def redeploy(self, app: AppSpec) -> None:
+        """Serve ``app`` (a new deployment of this app) from now on: no request goes to
+        a runner of the old code any more; those in flight finish there."""
+        async with self._lock:
+            self._configure(app)
+            old, self._runners = self._runners, []
+            self._hints = {}
+            for runner in old:
+                self._idle_since.pop(id(runner), None)
+            self._retiring += old
+            logger.info("runners_recycled", app=app.app_id, runners=len(old))
+            await self._stop_idle_retired()
+            if not self._retiring:
+                self._report_loaded(False)
 
     async def acquire(self, hint: str | None) -> RunnerHandle:
         """A live runner with a free slot, starting one if none has room."""
@@ -83,9 +111,11 @@ class AppPool:
                 await self._start()
 
     async def trim(self, now: float) -> None:
-        """Stop runners idle longer than ``keep_alive``, keeping ``min_concurrency``."""
+        """Stop runners idle longer than ``keep_alive``, keeping ``min_concurrency``, and
+        retired runners that finished their requests."""
         async with self._lock:
             self._drop_dead()
+            await self._stop_idle_retired()
             for runner in list(self._runners):
                 if runner.in_flight:
                     self._idle_since.pop(id(runner), None)
@@ -96,12 +126,13 @@ class AppPool:
                     self._idle_since.pop(id(runner), None)
                     await runner.stop()
                     self._gone(runner)
-            if not self._runners:
+            if not self._runners and not self._retiring:
                 self._report_loaded(False)
 
     async def close(self) -> None:
         async with self._lock:
-            runners, self._runners = self._runners, []
+            runners, self._runners = self._runners + self._retiring, []
+            self._retiring = []
         await asyncio.gather(*(runner.stop() for runner in runners), return_exceptions=True)
         for runner in runners:
             self._gone(runner)
@@ -132,6 +163,15 @@ class AppPool:
         if loaded != self._reported_loaded:
             self._reported_loaded = loaded
             self._on_loaded(loaded)
+
+    async def _stop_idle_retired(self) -> None:
+        for runner in list(self._retiring):
+            if runner.alive and runner.in_flight:
+                continue
+            self._retiring.remove(runner)
+            if runner.alive:
+                await runner.stop()
+            self._gone(runner)
 
     def _pin(self, runner: RunnerHandle, hint: str | None) -> RunnerHandle:
         if hint is not None:

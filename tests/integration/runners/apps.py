@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from impasto.sdk import App, AppException, current_request, endpoint
+from impasto.sdk import App, AppException, current_request, endpoint, log
 
 SETUPS = 0
 
@@ -105,6 +105,18 @@ class BrokenSetup(App, name="broken-setup"):
 
     @endpoint("/")
     def run(self) -> Done:
+        return Done()
+
+
+class LogsInSetup(App, name="logs-in-setup"):
+    """``log()`` with no request around: a runner-level line, not a dead runner."""
+
+    def setup(self) -> None:
+        log("loading weights", "warning")
+
+    @endpoint("/")
+    def run(self) -> Done:
+        log("answering")
         return Done()
 
 

@@ -79,6 +79,16 @@ async def test_a_failing_setup_is_reported(start_runner: StartRunner) -> None:
         await start_runner(f"{APPS}:Missing")
 
 
+async def test_log_in_setup_is_a_runner_log_line_and_the_runner_serves(
+    start_runner: StartRunner,
+) -> None:
+    runner = await start_runner(f"{APPS}:LogsInSetup")
+    assert "loading weights" in runner.output_tail
+    outcome = await (await runner.submit(RunRequest("after-setup-log"))).outcome()
+    assert outcome.status_code == 200, outcome.body
+    assert "answering" not in runner.output_tail  # that one is the request's
+
+
 async def test_a_slow_setup_hits_the_startup_timeout(start_runner: StartRunner) -> None:
     with pytest.raises(RunnerStartTimeout, match=r"not ready within 0\.5 seconds"):
         await start_runner(f"{APPS}:SlowSetup", startup_timeout=0.5)

@@ -25,9 +25,9 @@ def deployed(container: Container) -> None:
         apps = DeploymentService(
             session, container.clock, operator=container.settings.bootstrap_owner
         )
-        apps.add(DEBUG, owner="impasto")
-        apps.add(IMAGE_TOOLS, owner="impasto")
-        apps.add(DEBUG, owner="bob", name="secret", metadata={"privacy": "private"})
+        apps.add(DEBUG, owner="impasto", public=True)  # the operator's shared built-ins
+        apps.add(IMAGE_TOOLS, owner="impasto", public=True)
+        apps.add(DEBUG, owner="bob", name="secret")  # private: deployed apps are
 
 
 def contents(

@@ -1,7 +1,9 @@
+import logging
+
 import pytest
 
 from impasto.sdk import RecordingSink, RequestCancelled, RequestContext, current_request, log
-from impasto.sdk.context import bind_request, unbind_request
+from impasto.sdk.context import bind_request, set_runner_log, unbind_request
 
 
 def _ctx(sink: RecordingSink) -> RequestContext:
@@ -17,6 +19,26 @@ def _ctx(sink: RecordingSink) -> RequestContext:
 def test_no_request_outside_a_request() -> None:
     with pytest.raises(RuntimeError, match="no request"):
         current_request()
+
+
+def test_log_outside_a_request_goes_to_the_runner_log() -> None:
+    lines: list[tuple[str, str]] = []
+    set_runner_log(lambda level, message: lines.append((level, message)))
+    try:
+        log("loading weights", "WARNING")
+    finally:
+        set_runner_log(None)
+    assert lines == [("warning", "loading weights")]
+
+
+def test_log_outside_a_runner_goes_to_stdlib_logging(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="impasto.app"):
+        log("setting up")
+    assert [(r.name, r.levelno, r.message) for r in caplog.records] == [
+        ("impasto.app", logging.INFO, "setting up")
+    ]
+    with pytest.raises(ValueError, match="unknown log level"):
+        log("x", "loud")
 
 
 def test_logs_and_progress_reach_the_sink_of_the_current_request() -> None:

@@ -20,7 +20,7 @@ from impasto.assets.search.legs import Scope, SearchInput, SearchLeg, fuse, run_
 from impasto.kit.cursors import NOT_OURS, Cursors
 from impasto.kit.db.hints import plan_each_search
 from impasto.kit.db.keyset import order_by, sort_after
-from impasto.kit.errors import InvalidRequest, NotFound
+from impasto.kit.errors import InvalidRequest, NotFound, ServiceUnavailable
 from impasto.models import Asset, AssetCollectionItem, AssetTagLink
 
 MAX_LIMIT = 100
@@ -203,6 +203,8 @@ def search(
     depth = search_depth(offset + query.limit)
     plan_each_search(session)
     results = run_legs(session, scope, search_input, usable, depth)
+    if not results:  # only vector legs could answer, and no embedder can run here
+        raise ServiceUnavailable("no embedder that could answer this search can run here")
     fused = fuse(results)
     truncated = any(result.truncated for _, result in results) or len(fused) > depth
     fused = fused[:depth]

@@ -17,8 +17,12 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
+from impasto.embedders.base import EmbedderUnavailable
 from impasto.kit.db.hints import unindexed
+from impasto.kit.logging import get_logger
 from impasto.models import Asset
+
+log = get_logger(__name__)
 
 ASSETS = Asset.__table__.c
 
@@ -106,18 +110,36 @@ def run_legs(
     preparer: Executor = _PREPARING,
 ) -> list[tuple[float, LegResult]]:
     """Each leg's weight and result, in the order of ``legs``; ``preparer`` runs the legs'
-    ``prepare`` beside the searches (the process's shared pool unless told otherwise)."""
+    ``prepare`` beside the searches (the process's shared pool unless told otherwise).
+
+    A leg whose embedder cannot run (its model missing after all) is left out: the search
+    answers with the legs that work, and the failure is logged once per leg and process."""
     preparing = [preparer.submit(leg.prepare, query) for leg in legs]
     results = []
     for leg, prepared in zip(legs, preparing, strict=True):
-        # Still queued (the pool busy with other searches): prepare here rather than wait.
-        # Started: wait, since a leg searching before its cache filled would embed twice.
-        if prepared.cancel():
-            leg.prepare(query)
-        else:
-            prepared.result()
-        results.append((leg.weight, leg.search(session, scope, query, limit)))
+        try:
+            # Still queued (the pool busy with other searches): prepare here rather than
+            # wait. Started: wait, since a leg searching before its cache filled would
+            # embed twice.
+            if prepared.cancel():
+                leg.prepare(query)
+            else:
+                prepared.result()
+            result = leg.search(session, scope, query, limit)
+        except EmbedderUnavailable as exc:
+            _left_out(leg, exc)
+            continue
+        results.append((leg.weight, result))
     return results
+
+
+_FAILED_LEGS: set[str] = set()  # legs whose failure this process has logged
+
+
+def _left_out(leg: SearchLeg, exc: EmbedderUnavailable) -> None:
+    if leg.name not in _FAILED_LEGS:
+        _FAILED_LEGS.add(leg.name)
+        log.warning("search_leg_unavailable", leg=leg.name, reason=str(exc))
 
 
 @dataclass(frozen=True, slots=True)

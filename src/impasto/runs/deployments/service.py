@@ -50,8 +50,15 @@ class DeploymentService:
         name: str | None = None,
         env: Mapping[str, str] | None = None,
         metadata: Mapping[str, Any] | None = None,
+        public: bool | None = None,
     ) -> DeployedApp:
-        """Deploy (or redeploy) an app class under ``owner``; idempotent."""
+        """Deploy (or redeploy) an app class under ``owner``; idempotent.
+
+        A new app's endpoints are private to their owner (and the operator), as fal
+        deploys them, unless ``public``. A redeploy without ``public`` keeps each endpoint's
+        catalog privacy, so an app an operator made public stays public; the catalog entry's
+        privacy is what decides who may call it (``CatalogService.may_call``).
+        """
         try:
             manifest = describe(load_app(import_path))
         except Exception as exc:  # an app's import may fail in any way
@@ -69,12 +76,19 @@ class DeploymentService:
         app.updated_at = now
         self._repo.save(app)
         catalog = CatalogService(self._session, self._clock, operator=self._operator)
+        catalog_repo = CatalogRepository(self._session)
         for info in manifest.endpoints:
+            endpoint_id = info.endpoint_id(owner, name)
+            given = dict(metadata or {})
+            if public is not None:
+                given["privacy"] = "public" if public else "private"
+            elif "privacy" not in given and catalog_repo.get(endpoint_id) is None:
+                given["privacy"] = "private"
             catalog.register_endpoint(
-                info.endpoint_id(owner, name),
+                endpoint_id,
                 info.input_schema,
                 info.output_schema,
-                **_endpoint_metadata(manifest, info, metadata or {}),
+                **_endpoint_metadata(manifest, info, given),
             )
         return app
 
@@ -123,7 +137,6 @@ def endpoint_ids_of(app: DeployedApp) -> list[str]:
 def _endpoint_metadata(
     manifest: AppManifest, info: EndpointInfo, given: Mapping[str, Any]
 ) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"privacy": "public"}
-    metadata.update(given)
+    metadata = dict(given)
     metadata.setdefault("display_name", manifest.name if info.path == "/" else info.name)
     return metadata

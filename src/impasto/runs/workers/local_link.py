@@ -46,6 +46,9 @@ class AppSpec:
     settings: dict[str, Any]
     endpoint_ids: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    # When it was last deployed: a new value (a redeploy) recycles the app's runners, so
+    # that they load its new code.
+    version: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -58,6 +61,7 @@ class AppSpec:
             settings=dict(data["settings"]),
             endpoint_ids=[str(item) for item in data["endpoint_ids"]],
             env={str(k): str(v) for k, v in dict(data.get("env") or {}).items()},
+            version=str(data.get("version") or ""),
         )
 
 
@@ -91,6 +95,7 @@ class LocalLink:
                     settings=dict(app.manifest.get("settings") or {}),
                     endpoint_ids=endpoint_ids_of(app),
                     env=dict(app.env or {}),
+                    version=app.updated_at.isoformat(),
                 )
                 for app in registry.list()
             ]

@@ -96,21 +96,28 @@ def test_sync_stream_sends_each_partial_output(acme: Caller) -> None:
             assert events == [{"payload": "p", "attempt": 1}]
 
 
-def test_a_private_app_of_another_owner_is_not_callable(
+def test_a_deployed_app_is_private_to_its_owner_until_deployed_public(
     client: TestClient, container: Container, acme: Caller, bob: Caller
 ) -> None:
-    with container.database.session(write=True) as session:
-        DeploymentService(
-            session, container.clock, operator=container.settings.bootstrap_owner
-        ).add(
-            "impasto.apps.debug:DebugApp",
-            owner="bob",
-            name="secret-debug",
-            metadata={"privacy": "private"},
-        )
+    def deploy(public: bool | None = None) -> None:
+        with container.database.session(write=True) as session:
+            DeploymentService(
+                session, container.clock, operator=container.settings.bootstrap_owner
+            ).add("impasto.apps.debug:DebugApp", owner="bob", name="secret-debug", public=public)
+
+    deploy()  # as fal deploys: private by default
     mine = bob.queued("bob/secret-debug", {"payload": 1})
     assert bob.result(mine).json() == {"payload": 1, "attempt": 1}
     assert acme.submit("bob/secret-debug", {}).status_code == 404
     response = client.post("/run/bob/secret-debug", json={}, headers=acme.headers)
     assert response.status_code == 404
     assert acme.get(mine["status_url"]).status_code == 404
+    deploy()  # a redeploy keeps it private
+    assert acme.submit("bob/secret-debug", {}).status_code == 404
+
+    deploy(public=True)
+    deploy()  # and keeps it public once made public: only the flag changes it
+    theirs = acme.queued("bob/secret-debug", {"payload": 2})
+    assert acme.result(theirs).json() == {"payload": 2, "attempt": 1}
+    deploy(public=False)
+    assert acme.submit("bob/secret-debug", {}).status_code == 404
