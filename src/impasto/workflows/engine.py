@@ -73,9 +73,7 @@ class WorkflowEngine:
             raise NotFound(f"Application {endpoint_path.strip('/')} not found")
         definition = parse_definition(found.contents)
         check_payload(definition.input_schema, payload, max_bytes=self._deps.policy.max_input_bytes)
-        webhook = options.webhook_url
-        if webhook is not None and self._deps.check_webhook_url is not None:
-            webhook = self._deps.check_webhook_url(webhook)
+        webhook = self._deps.webhook_of(options)
         now = self._deps.clock.now()
         endpoint_id = workflow_endpoint_id(found.owner, found.name)
         request = NewRequest(

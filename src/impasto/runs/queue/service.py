@@ -92,6 +92,13 @@ class RunDeps:
     # Namespace -> who runs its endpoints (the container adds workflows').
     orchestrators: dict[str, Orchestrator] = field(default_factory=dict)
 
+    def webhook_of(self, options: SubmitOptions) -> str | None:
+        """The submit's ``fal_webhook``, checked as a URL this server may call."""
+        url = options.webhook_url
+        if url is not None and self.check_webhook_url is not None:
+            return self.check_webhook_url(url)
+        return url
+
 
 @dataclass(frozen=True, slots=True)
 class Submitted:
@@ -141,9 +148,7 @@ class RunService:
         limit = options.max_queue_length
         if limit is not None and self._repo.waiting(target.endpoint_id) >= limit:
             raise QueueFull(target.endpoint_id)
-        webhook = options.webhook_url
-        if webhook is not None and self._deps.check_webhook_url is not None:
-            webhook = self._deps.check_webhook_url(webhook)
+        webhook = self._deps.webhook_of(options)
         now = self._deps.clock.now()
         deadline = None
         if options.start_timeout is not None:
