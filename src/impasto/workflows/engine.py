@@ -24,17 +24,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from impasto.catalog.service import CatalogService
 from impasto.kit.errors import AppError, NotFound, RequestValidationFailed
 from impasto.kit.names import split_namespace
 from impasto.models import RequestRecord, RunEvent, WorkflowRun
-from impasto.runs.deployments.service import DeploymentService
 from impasto.runs.queue.completion import Completed, Result, cancelled_result, complete
 from impasto.runs.queue.completion import notify_after_commit as after_commit
 from impasto.runs.queue.notifier import CANCEL_TOPIC, WORK_TOPIC, app_topic, request_topic
 from impasto.runs.queue.options import SubmitOptions
 from impasto.runs.queue.repository import COMPLETED, IN_QUEUE, RunRepository
-from impasto.runs.queue.service import LOG_KIND, PARTIAL_KIND, Caller, RunDeps, Submitted
+from impasto.runs.queue.service import (
+    LOG_KIND,
+    PARTIAL_KIND,
+    Caller,
+    RunDeps,
+    RunService,
+    Submitted,
+)
 from impasto.runs.queue.submission import NewRequest
 from impasto.sdk.validation import check_payload
 from impasto.workflows.definition import Definition, DefinitionInvalid, RunNode, parse_definition
@@ -119,7 +124,7 @@ class WorkflowEngine:
     def cancel(self, session: Session, record: RequestRecord) -> None:
         """The run ends cancelled at once; its queued nodes are cancelled, running ones
         asked to stop, and nothing after them starts."""
-        self._log(session, record, "The workflow run was cancelled", "WARN")
+        self._event(session, record, None, "The workflow run was cancelled", "WARN")
         self._complete(session, record, cancelled_result())
         self._cancel_nodes(session, record.request_id)
 
@@ -185,12 +190,8 @@ class WorkflowEngine:
         deps = self._deps
         try:
             node_input = resolve(node.input, inputs, outputs)
-            target = DeploymentService(session, deps.clock, operator=deps.operator).resolve(
-                node.app
-            )
-            catalog = CatalogService(session, deps.clock, operator=deps.operator)
-            if not catalog.may_call(run.owner, target.endpoint_id):
-                raise NotFound(f"Application {node.app} not found")
+            caller = Caller(owner=run.owner, key_id=run.key_id)
+            target = RunService(session, deps).target(caller, node.app)
             check_payload(
                 target.endpoint.input_schema, node_input, max_bytes=deps.policy.max_input_bytes
             )
@@ -326,46 +327,41 @@ class WorkflowEngine:
         self,
         session: Session,
         run: RequestRecord,
-        event: dict[str, Any],
+        event: dict[str, Any] | None,
         line: str,
         level: str = "INFO",
     ) -> None:
-        """One of fal's workflow events, streamed as a partial output, and a log line."""
+        """A log line of the run and, given one, one of fal's workflow events, streamed as
+        a partial output."""
         now = self._deps.clock.now()
+        kinds: list[tuple[str, dict[str, Any]]] = [
+            (LOG_KIND, _log_line(line, level, now)),
+        ]
+        if event is not None:
+            kinds.insert(0, (PARTIAL_KIND, {"output": event}))
         RunRepository(session).add_events(
             [
                 RunEvent(
                     request_id=run.request_id,
                     attempt=run.attempts,
-                    kind=PARTIAL_KIND,
-                    data={"output": event},
+                    kind=kind,
+                    data=data,
                     created_at=now,
-                ),
-                _log_event(run, line, level, now),
+                )
+                for kind, data in kinds
             ]
         )
         after_commit(session, self._deps.notifier, request_topic(run.request_id))
 
-    def _log(self, session: Session, run: RequestRecord, line: str, level: str) -> None:
-        now = self._deps.clock.now()
-        RunRepository(session).add_events([_log_event(run, line, level, now)])
-        after_commit(session, self._deps.notifier, request_topic(run.request_id))
 
-
-def _log_event(run: RequestRecord, line: str, level: str, now: datetime) -> RunEvent:
-    return RunEvent(
-        request_id=run.request_id,
-        attempt=run.attempts,
-        kind=LOG_KIND,
-        data={
-            "message": line,
-            "level": level,
-            "source": "USER",
-            "timestamp": now.isoformat(),
-            "labels": {},
-        },
-        created_at=now,
-    )
+def _log_line(line: str, level: str, now: datetime) -> dict[str, Any]:
+    return {
+        "message": line,
+        "level": level,
+        "source": "USER",
+        "timestamp": now.isoformat(),
+        "labels": {},
+    }
 
 
 def _detail_of(body: Any) -> str | None:

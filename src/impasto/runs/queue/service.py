@@ -141,7 +141,7 @@ class RunService:
             return orchestrator.submit(
                 self._session, caller, endpoint_path, payload, options, mode=mode, base_url=base_url
             )
-        target = self._callable(caller, endpoint_path)
+        target = self.target(caller, endpoint_path)
         check_payload(
             target.endpoint.input_schema, payload, max_bytes=self._deps.policy.max_input_bytes
         )
@@ -254,7 +254,8 @@ class RunService:
             return None
         return orchestrators.get(endpoint_path.lstrip("/").split("/", 1)[0])
 
-    def _callable(self, caller: Caller, endpoint_path: str) -> Target:
+    def target(self, caller: Caller, endpoint_path: str) -> Target:
+        """Where ``endpoint_path`` runs, if ``caller`` may call it; else 404."""
         registry = DeploymentService(self._session, self._deps.clock, operator=self._deps.operator)
         target = registry.resolve(endpoint_path)
         catalog = CatalogService(self._session, self._deps.clock, operator=self._deps.operator)
