@@ -29,6 +29,7 @@ from impasto.models.file import (
     UploadPart,
 )
 from impasto.models.run import DeployedApp, RequestRecord, RunEvent, WebhookDelivery
+from impasto.models.studio_session import StudioSession
 from impasto.models.workflow import Workflow, WorkflowRun
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "RequestRecord",
     "RunEvent",
     "StoredFile",
+    "StudioSession",
     "UploadPart",
     "WebhookDelivery",
     "Workflow",
