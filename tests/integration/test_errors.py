@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from impasto.container import Container
 from impasto.kit.errors import NotFound
+from tests.conftest import auth, make_key
 
 UUID_LENGTH = 36
 
@@ -50,8 +52,11 @@ def test_every_response_has_a_request_id(run_client: TestClient) -> None:
     assert all(len(value) == UUID_LENGTH for value in ids)
 
 
-def test_unknown_routes_are_404_in_each_surface_format(run_client: TestClient) -> None:
-    platform = run_client.get("/v1/no/such/thing")
+def test_unknown_routes_are_404_in_each_surface_format(
+    run_client: TestClient, container: Container
+) -> None:
+    key = auth(make_key(container, "acme"))
+    platform = run_client.get("/v1/no/such/thing", headers=key)
     assert platform.status_code == 404
     assert platform.json()["error"]["type"] == "not_found"
     assert platform.json()["error"]["request_id"] == platform.headers["x-fal-request-id"]
@@ -67,6 +72,22 @@ def test_method_not_allowed_keeps_the_format(run_client: TestClient) -> None:
     response = run_client.put("/v1/meta")
     assert response.status_code == 405
     assert "error" in response.json()
+    assert response.headers["Allow"] == "GET"
+
+
+def test_allow_lists_the_methods_of_every_route_at_the_path(run_client: TestClient) -> None:
+    # GET and POST /v1/keys are two routes; DELETE lives at /v1/keys/{key_id}.
+    assert run_client.put("/v1/keys").headers["Allow"] == "GET, POST"
+    response = run_client.post("/v1/keys/some-id")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "DELETE"
+
+
+def test_unknown_platform_paths_without_a_key_are_401_not_404(run_client: TestClient) -> None:
+    for path in ("/v1/no/such/thing", "/v1/models/nothing-here"):
+        response = run_client.get(path)
+        assert response.status_code == 401
+        assert response.json()["error"]["type"] == "authorization_error"
 
 
 def test_run_surface_validation_is_fals_422_list(run_client: TestClient) -> None:

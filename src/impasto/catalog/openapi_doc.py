@@ -2,7 +2,8 @@
 
 Paths are this server's queue protocol for the endpoint; the input and output schemas are
 the ones the app registered (a generic object while none is known). JSON Schema ``$defs``
-move to ``components.schemas`` and their references follow.
+move to ``components.schemas`` and their references follow; every schema is rewritten in
+OpenAPI 3.0's dialect (``openapi30.py``), as the document's version says.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import copy
 import re
 from typing import Any
 
+from impasto.catalog.openapi30 import to_openapi30
 from impasto.models import CatalogEntry
 from impasto.sdk.validation import MAX_INPUT_DEPTH
 
@@ -49,9 +51,9 @@ def _hoist(schema: dict[str, Any] | None, components: dict[str, Any]) -> dict[st
         defs = schema.pop(key, None)
         if isinstance(defs, dict):
             for name, definition in defs.items():
-                components.setdefault(str(name), _rewrite_refs(definition))
+                components.setdefault(str(name), to_openapi30(_rewrite_refs(definition)))
     schema.pop("$schema", None)
-    return _rewrite_refs(schema)  # type: ignore[no-any-return]
+    return to_openapi30(_rewrite_refs(schema))  # type: ignore[no-any-return]
 
 
 def _queue_status() -> dict[str, Any]:

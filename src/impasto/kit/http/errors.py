@@ -11,18 +11,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from impasto.kit.diskspace import OUT_OF_SPACE, is_disk_full
 from impasto.kit.errors import (
     AppError,
     InsufficientStorage,
     RequestValidationFailed,
+    Unauthenticated,
     error_for_status,
 )
 from impasto.kit.http.surfaces import Surface, surface_for
 from impasto.kit.logging import get_logger
 
 REQUEST_ID_HEADER = "x-fal-request-id"
+MISSING_KEY = "Missing credentials: send 'Authorization: Key <key_id>:<key_secret>'"
 ERROR_TYPE_HEADER = "X-Fal-Error-Type"
 _log = get_logger(__name__)
 
@@ -87,11 +90,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         message = exc.detail if isinstance(exc.detail, str) else "Request failed"
+        path = request.url.path
         if exc.status_code == 404 and message == "Not Found":
-            message = f"Path {request.url.path} not found"
+            if surface_for(path) is Surface.PLATFORM and "authorization" not in request.headers:
+                # No route, no key: saying which paths exist is for callers who have one.
+                return render_error(path, Unauthenticated(MISSING_KEY), _request_id(request))
+            message = f"Path {path} not found"
         error = error_for_status(exc.status_code, message)
         error.headers.update(exc.headers or {})
-        return render_error(request.url.path, error, _request_id(request))
+        if exc.status_code == 405:
+            # Starlette names only the first route that matched the path; several routes
+            # may share it, one per method.
+            error.headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request))
+        return render_error(path, error, _request_id(request))
 
     async def on_disk_full(request: Request, exc: Exception) -> JSONResponse:
         # A full disk anywhere (a file write, SQLite's SQLITE_FULL, PostgreSQL's 53100) is
@@ -107,6 +118,20 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, on_disk_full)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(routes: Sequence[BaseRoute], request: Request) -> list[str]:
+    """Every method some route serves at the request's path: each is tried against the
+    routes as a request of that method (included routers answer ``matches`` too)."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in routes):
+            allowed.append(method)
+    return allowed
 
 
 def _request_id(request: Request) -> str | None:
