@@ -23,7 +23,7 @@ from impasto.files.endpoints import router as files_storage_router
 from impasto.files.project.endpoints import router as files_platform_router
 from impasto.files.tasks import sweeping
 from impasto.files.uploads.endpoints import router as files_rest_router
-from impasto.keys.deps import TENANT_LIMITER, WORKER_LIMITER
+from impasto.keys.deps import SESSIONS, TENANT_LIMITER, WORKER_LIMITER
 from impasto.keys.endpoints import router as keys_router
 from impasto.kit.http.bodies import install_body_limits
 from impasto.kit.http.docs import install_docs
@@ -43,6 +43,9 @@ from impasto.runs.tasks import deploying, reaping
 from impasto.runs.workers.endpoints import router as worker_router
 from impasto.scenario.assets.endpoints import router as scenario_assets_router
 from impasto.scenario.models.endpoints import router as scenario_router
+from impasto.studio.credentials import SessionStore
+from impasto.studio.endpoints import router as studio_router
+from impasto.studio.middleware import SessionCookieMiddleware
 from impasto.webhooks.deps import WEBHOOKS
 from impasto.webhooks.endpoints import router as webhooks_router
 from impasto.webhooks.tasks import delivering
@@ -99,6 +102,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     _provide(app, container)
     install_body_limits(app, container.settings.max_json_body_bytes)
     install_error_handlers(app)
+    # Inside the request context, so a refused cookie call has its request id.
+    app.add_middleware(SessionCookieMiddleware)
     app.add_middleware(
         RequestContextMiddleware,
         ids=container.ids,
@@ -126,6 +131,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         ws_router,
         run_router,
         worker_router,
+        studio_router,
     ):
         app.include_router(router)
     _install_openapi(app)
@@ -142,6 +148,7 @@ def _provide(app: FastAPI, container: Container) -> None:
     provide(app, CURSORS, container.cursors)
     provide(app, TENANT_LIMITER, container.rate_limiter)
     provide(app, WORKER_LIMITER, container.worker_rate_limiter)
+    provide(app, SESSIONS, SessionStore(container.database, container.clock, container.ids))
     provide(app, FILES, container.files)
     provide(app, URL_FETCHER, container.url_fetcher)
     provide(app, OBJECT_STORE, container.object_store)

@@ -59,7 +59,7 @@ def storage_caller(
     if not header:
         return None
     scheme, _, value = header.strip().partition(" ")
-    if scheme.lower() == "key":
+    if scheme.lower() in ("key", "session"):
         principal = authenticate(request, header, KeyScope.API)
         return StorageCaller(owner=principal.owner, key_id=principal.key_id)
     if scheme.lower() != "bearer" or not value.strip():

@@ -18,7 +18,7 @@ from fastapi.security import APIKeyHeader
 from starlette.requests import HTTPConnection
 
 from impasto.deps import CLOCK, DATABASE, IDS
-from impasto.keys.deps import TENANT_LIMITER, WORKER_LIMITER
+from impasto.keys.deps import SESSIONS, TENANT_LIMITER, WORKER_LIMITER
 from impasto.keys.service import KeyService, Principal
 from impasto.kit.errors import PermissionDenied, RateLimited, Unauthenticated
 from impasto.kit.http.surfaces import Surface, surface_for
@@ -46,11 +46,15 @@ def authenticate(request: Request, header: str | None, required: KeyScope) -> Pr
     if not header:
         raise Unauthenticated(MISSING_KEY)
     scheme, _, value = header.strip().partition(" ")
-    if scheme.lower() == "basic" and surface_for(request.url.path) is Surface.SCENARIO:
-        value = _basic_credential(value)  # Scenario's clients: -u key_id:key_secret
-    elif scheme.lower() != "key" or not value.strip():
-        raise Unauthenticated(MISSING_KEY)
-    principal = key_principal(request, value.strip())
+    if scheme.lower() == "session" and value.strip():
+        # The studio's cookie, put here by its middleware once the CSRF token matched.
+        principal = SESSIONS.get(request).principal(value.strip())
+    else:
+        if scheme.lower() == "basic" and surface_for(request.url.path) is Surface.SCENARIO:
+            value = _basic_credential(value)  # Scenario's clients: -u key_id:key_secret
+        elif scheme.lower() != "key" or not value.strip():
+            raise Unauthenticated(MISSING_KEY)
+        principal = key_principal(request, value.strip())
     limiter = WORKER_LIMITER if principal.scope is KeyScope.WORKER else TENANT_LIMITER
     wait = limiter.get(request).acquire(principal.key_id)
     if wait > 0:
