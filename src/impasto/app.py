@@ -33,6 +33,7 @@ from impasto.kit.http.openapi import platform_openapi
 from impasto.platform.deps import REGISTRY
 from impasto.platform.endpoints import router as platform_router
 from impasto.platform.proxy.endpoints import router as proxy_router
+from impasto.runs.deployments.endpoints import router as apps_router
 from impasto.runs.queue.deps import RUNS
 from impasto.runs.queue.endpoints import router as queue_router
 from impasto.runs.records.endpoints import queue_router as app_queue_router
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         records_router,
         app_queue_router,
         workflows_router,
+        apps_router,
         queue_router,
         ws_router,
         run_router,

@@ -239,6 +239,21 @@ class Settings(BaseSettings):
         description="`impasto serve` runs a worker in-process; false: only remote workers "
         "(`impasto worker`) run requests.",
     )
+    app_cache_dir: Path | None = Field(
+        default=None,
+        description="Where the embedded worker unpacks apps deployed as code and installs "
+        "their requirements [default: <data_dir>/apps].",
+    )
+    app_index_url: str | None = Field(
+        default=None, description="Package index for apps' requirements [default: PyPI]."
+    )
+    app_find_links: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Folders or URLs of wheels for apps' requirements (comma separated).",
+    )
+    app_no_index: bool = Field(
+        default=False, description="Install apps' requirements from app_find_links only."
+    )
     builtin_apps: bool = Field(
         default=True, description="Deploy the built-in apps (impasto/debug, ...) on start."
     )
@@ -290,6 +305,7 @@ class Settings(BaseSettings):
         "webhook_ip_ranges",
         "fetch_allowed_networks",
         "webhook_previous_public_keys",
+        "app_find_links",
         mode="before",
     )
     @classmethod

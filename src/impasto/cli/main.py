@@ -6,6 +6,7 @@ import typer
 
 from impasto import __version__
 from impasto.cli import apps, catalog, keys, workers
+from impasto.cli.deploy import deploy
 from impasto.cli.migrate import migrate
 from impasto.cli.serve import serve
 from impasto.cli.status import status
@@ -22,6 +23,7 @@ app.command()(serve)
 app.command()(migrate)
 app.command()(worker)
 app.command()(status)
+app.command()(deploy)
 app.add_typer(keys.app, name="keys")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(apps.app, name="apps")

@@ -24,6 +24,7 @@ from impasto.kit.clock import SystemClock
 from impasto.kit.egress.fetch import FetchLimits, UrlFetcher
 from impasto.kit.logging import LogFormat, configure_logging, get_logger
 from impasto.workers.agent import AgentConfig, WorkerAgent, worker_name
+from impasto.workers.code import CodeSettings
 from impasto.workers.http_link import HttpLink, WorkerApiError
 
 log = get_logger(__name__)
@@ -47,6 +48,26 @@ def worker(
         Path | None,
         typer.Option(help="Folder for files in transit [default: a temporary folder]"),
     ] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="IMPASTO_APP_CACHE_DIR",
+            help="Where apps deployed as code are unpacked and their requirements "
+            "installed [default: ~/.cache/impasto/apps]",
+        ),
+    ] = None,
+    index_url: Annotated[
+        str | None,
+        typer.Option(envvar="IMPASTO_APP_INDEX_URL", help="Package index for requirements"),
+    ] = None,
+    find_links: Annotated[
+        list[str] | None,
+        typer.Option("--find-links", help="Folder or URL of wheels for requirements; repeatable"),
+    ] = None,
+    no_index: Annotated[
+        bool,
+        typer.Option(envvar="IMPASTO_APP_NO_INDEX", help="Install from --find-links only"),
+    ] = False,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error")] = "info",
 ) -> None:
     """Run deployed apps for a remote Impasto server until SIGINT/SIGTERM."""
@@ -59,7 +80,14 @@ def worker(
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per call drowns the rest
     spool_dir = spool or Path(tempfile.mkdtemp(prefix="impasto-worker-"))
     try:
-        code = asyncio.run(_serve(api, key, frozenset(app) if app else None, spool_dir))
+        code_settings = CodeSettings(
+            cache_dir=cache_dir or Path.home() / ".cache" / "impasto" / "apps",
+            index_url=index_url,
+            find_links=tuple(find_links or ()),
+            no_index=no_index,
+        )
+        only = frozenset(app) if app else None
+        code = asyncio.run(_serve(api, key, only, spool_dir, code_settings))
     finally:
         if spool is None:
             shutil.rmtree(spool_dir, ignore_errors=True)
@@ -68,7 +96,9 @@ def worker(
     log.info("worker_stopped")
 
 
-async def _serve(api: str, key: str, only: frozenset[str] | None, spool: Path) -> int:
+async def _serve(
+    api: str, key: str, only: frozenset[str] | None, spool: Path, code: CodeSettings
+) -> int:
     clock = SystemClock()
     worker_id = f"{worker_name()}-{secrets.token_hex(4)}"
     fetcher = UrlFetcher(FetchLimits(), clock=clock)
@@ -84,6 +114,7 @@ async def _serve(api: str, key: str, only: frozenset[str] | None, spool: Path) -
             spool_dir=spool,
             heartbeat_seconds=max(MIN_HEARTBEAT_SECONDS, lease / 3),
             only_apps=only,
+            code=code,
         )
         agent = WorkerAgent(link, config)
         stop = asyncio.Event()

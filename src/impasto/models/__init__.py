@@ -2,6 +2,7 @@
 
 from impasto.models.account import Account
 from impasto.models.api_key import ApiKey, KeyScope
+from impasto.models.app_revision import AppCode, AppRevision
 from impasto.models.asset import (
     Asset,
     AssetCollection,
@@ -35,6 +36,8 @@ from impasto.models.workflow import Workflow, WorkflowRun
 __all__ = [
     "Account",
     "ApiKey",
+    "AppCode",
+    "AppRevision",
     "Asset",
     "AssetCollection",
     "AssetCollectionItem",

@@ -42,6 +42,9 @@ class DeployedApp(Base):
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Extra environment for the runner process (never the server's own settings).
     env: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The live revision of an app deployed as code (models/app_revision.py); None for an
+    # app imported from the server's own environment (built-in apps, ``apps add``).
+    revision_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

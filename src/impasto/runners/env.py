@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT")
@@ -31,9 +31,11 @@ def import_path() -> list[str]:
     return extra
 
 
-def runner_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def runner_environment(
+    extra: Mapping[str, str] | None = None, *, first: Sequence[Path] = ()
+) -> dict[str, str]:
     env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
-    env["PYTHONPATH"] = os.pathsep.join(import_path())
+    env["PYTHONPATH"] = os.pathsep.join([*(str(path) for path in first), *import_path()])
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
     env.update(extra or {})

@@ -43,6 +43,7 @@ from impasto.runners.protocol import (
 )
 from impasto.runners.request_run import RequestRun, RunRequest
 from impasto.runners.spool import SpooledFile
+from impasto.sdk.context import UNITS_HEADER
 from impasto.sdk.introspect import AppManifest
 from impasto.sdk.validation import input_limits_detail, summarize
 
@@ -69,6 +70,10 @@ class RunnerSpec:
     heartbeat_timeout: float | None = 30.0
     """Kill a ready runner silent this long (its event loop is blocked); ``None``: never."""
     env: Mapping[str, str] = field(default_factory=dict)
+    # Folders put before the runner's import path (an app revision's code) and after it
+    # (its requirements), see ``impasto.workers.code``.
+    import_first: tuple[Path, ...] = ()
+    import_last: tuple[Path, ...] = ()
     python: str = sys.executable
     cwd: Path | None = None
 
@@ -113,12 +118,14 @@ class RunnerHandle:
         ]  # fmt: skip
         if spec.max_multiplexing is not None:
             command += ["--max-multiplexing", str(spec.max_multiplexing)]
+        for folder in spec.import_last:
+            command += ["--import-last", str(folder)]
         process = await asyncio.create_subprocess_exec(
             *command,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env=runner_environment(spec.env),
+            env=runner_environment(spec.env, first=spec.import_first),
             cwd=spec.cwd,
             start_new_session=True,  # its own process group: a kill takes its children too
             limit=2**20,
@@ -361,6 +368,7 @@ class RunnerHandle:
                 error_type=_text(message.get("error_type")),
                 files=self._files(message),
                 retryable=status == 503,
+                headers=_result_headers(message),
             )
             self._runs.pop(run.request_id, None)
             run.finish(outcome)
@@ -490,3 +498,10 @@ def _refused(request_id: str, detail: list[dict[str, Any]]) -> RequestRun:
         )
     )
     return run
+
+
+def _result_headers(message: Mapping[str, Any]) -> dict[str, str]:
+    """The result headers an app may set: the units it bills, as text."""
+    headers = message.get("headers")
+    value = headers.get(UNITS_HEADER) if isinstance(headers, dict) else None
+    return {UNITS_HEADER: value[:64]} if isinstance(value, str) else {}

@@ -179,7 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spool", required=True, help="directory for output files")
     parser.add_argument("--heartbeat-interval", type=float, default=1.0)
     parser.add_argument("--max-multiplexing", type=int, default=None)
+    parser.add_argument(
+        "--import-last", action="append", default=[], help="a folder to import from last"
+    )
     args = parser.parse_args(argv)
+    sys.path.extend(args.import_last)  # an app's requirements never shadow the platform's
     frames_in, frames_out = _protocol_streams()
     writer = FrameWriter(frames_out)
     code = asyncio.run(serve(args, frames_in, writer))

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from impasto.sdk.endpoint import EndpointSpec, endpoint_mark, inspect_endpoint
 from impasto.sdk.naming import kebab_case, validate_app_name
 
@@ -39,6 +41,25 @@ class AppSettings:
 
 
 SETTING_NAMES = frozenset(f.name for f in fields(AppSettings))
+MAX_REQUIREMENTS = 256
+
+
+def checked_requirements(value: Any) -> tuple[str, ...]:
+    """fal's ``requirements``: PEP 508 lines a worker installs into the app's own
+    environment (``impasto.workers.code``)."""
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise TypeError(f"requirements must be a list of strings, got {value!r}")
+    if len(value) > MAX_REQUIREMENTS:
+        raise ValueError(f"at most {MAX_REQUIREMENTS} requirements")
+    checked: list[str] = []
+    for line in value:
+        if not isinstance(line, str):
+            raise TypeError(f"requirements must be strings, got {line!r}")
+        try:
+            checked.append(str(Requirement(line)))
+        except InvalidRequirement as exc:
+            raise ValueError(f"invalid requirement {line!r}: {exc}") from None
+    return tuple(checked)
 
 
 class App:
@@ -51,9 +72,12 @@ class App:
 
     app_name: ClassVar[str] = "app"
     settings: ClassVar[AppSettings] = AppSettings()
+    requirements: ClassVar[tuple[str, ...]] = ()
     _endpoints: ClassVar[tuple[EndpointSpec, ...] | None] = None
 
-    def __init_subclass__(cls, *, name: str | None = None, **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls, *, name: str | None = None, requirements: Any = None, **kwargs: Any
+    ) -> None:
         unknown = set(kwargs) - SETTING_NAMES
         if unknown:
             raise TypeError(f"{cls.__name__}: unknown app settings {sorted(unknown)}")
@@ -62,6 +86,9 @@ class App:
             raise TypeError(f"{cls.__name__} may not override __init__; load things in setup()")
         own_name = name or cls.__dict__.get("app_name") or kebab_case(cls.__name__)
         cls.app_name = validate_app_name(own_name)
+        own = requirements if requirements is not None else cls.__dict__.get("requirements")
+        if own is not None:
+            cls.requirements = checked_requirements(own)
         # Class attributes (fal style) and class keywords both set the scaling settings.
         chosen = {key: cls.__dict__[key] for key in SETTING_NAMES if key in cls.__dict__}
         chosen.update(kwargs)

@@ -34,6 +34,7 @@ class AppManifest:
     name: str
     settings: AppSettings
     endpoints: tuple[EndpointInfo, ...]
+    requirements: tuple[str, ...] = ()
 
     def endpoint_ids(self, owner: str) -> list[str]:
         """``owner`` comes from the deployment (who added the app), never from the class."""
@@ -44,6 +45,7 @@ class AppManifest:
             "name": self.name,
             "settings": asdict(self.settings),
             "endpoints": [asdict(info) for info in self.endpoints],
+            "requirements": list(self.requirements),
         }
 
     @classmethod
@@ -52,6 +54,7 @@ class AppManifest:
             name=str(data["name"]),
             settings=AppSettings(**data["settings"]),
             endpoints=tuple(EndpointInfo(**info) for info in data["endpoints"]),
+            requirements=tuple(str(line) for line in data.get("requirements") or ()),
         )
 
 
@@ -71,6 +74,7 @@ def describe(app: type[App]) -> AppManifest:
         name=app.app_name,
         settings=app.settings,
         endpoints=tuple(describe_endpoint(spec) for spec in app.endpoints()),
+        requirements=app.requirements,
     )
 
 

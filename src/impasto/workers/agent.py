@@ -32,6 +32,7 @@ from impasto.runners.spool import SpooledFile, replace_refs
 from impasto.runs.queue.completion import Result, platform_failure
 from impasto.runs.queue.leases import Claim
 from impasto.runs.workers.local_link import AppSpec
+from impasto.workers.code import CodeCache, CodePaths, CodeSettings, CodeUnavailable
 from impasto.workers.link import WorkerLink
 from impasto.workers.metrics import RunnerMetrics
 from impasto.workers.pool import AppPool
@@ -52,6 +53,9 @@ class AgentConfig:
     poll_seconds: float = 5.0
     apps_refresh_seconds: float = 10.0
     only_apps: frozenset[str] | None = None  # app ids this worker serves; None: all
+    # Apps deployed as code: where their revisions and requirements go (None: only apps
+    # importable from this environment can run here).
+    code: CodeSettings | None = None
 
 
 def worker_name() -> str:
@@ -72,6 +76,7 @@ class WorkerAgent:
         self._side_tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._apps_checked = 0.0
+        self._code = CodeCache(config.code, link.fetch_code) if config.code else None
 
     async def start(self) -> None:
         self._tasks = [
@@ -169,7 +174,17 @@ class WorkerAgent:
             self._fetch_input,
             on_loaded,
             self._metrics,
+            self._prepare_code,
         )
+
+    async def _prepare_code(self, app: AppSpec) -> CodePaths:
+        if not app.revision_id:
+            return CodePaths()
+        if self._code is None:
+            raise CodeUnavailable(
+                f"{app.app_id} is deployed as code; this worker has no code cache"
+            )
+        return await self._code.prepare(app)
 
     async def _fetch_input(self, request_id: str, url: str) -> bytes:
         """An input file a runner asked for, read in its request's name (its owner's

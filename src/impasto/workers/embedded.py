@@ -23,6 +23,7 @@ from impasto.kit.logging import get_logger
 from impasto.runs.queue.service import RunDeps
 from impasto.runs.workers.local_link import LocalLink
 from impasto.workers.agent import AgentConfig, WorkerAgent, worker_name
+from impasto.workers.code import CodeSettings
 from impasto.workers.metrics import RunnerMetrics
 
 logger = get_logger(__name__)
@@ -52,6 +53,12 @@ async def embedded_worker(
         spool_dir=spools / worker_id,
         heartbeat_seconds=max(0.5, settings.queue_lease_seconds / 3),
         apps_refresh_seconds=APPS_REFRESH_SECONDS,
+        code=CodeSettings(
+            cache_dir=settings.app_cache_dir or settings.data_dir / "apps",
+            index_url=settings.app_index_url,
+            find_links=tuple(settings.app_find_links),
+            no_index=settings.app_no_index,
+        ),
     )
     agent = WorkerAgent(link, config, metrics)
     await agent.start()

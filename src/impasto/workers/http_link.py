@@ -88,6 +88,11 @@ class HttpLink:
         answer = await self._call("GET", "/apps", params={"worker_id": self.worker_id})
         return [AppSpec.from_json(item) for item in answer["apps"]]
 
+    async def fetch_code(self, app_id: str, revision_id: str) -> bytes:
+        params = {"worker_id": self.worker_id, "app_id": app_id, "revision_id": revision_id}
+        response = await self._send("GET", "/code", params=params)
+        return response.content
+
     async def claim(self, app_id: str, limit: int) -> list[Claim]:
         held = self._claimed.pop(app_id, [])
         taken, rest = held[:limit], held[limit:]

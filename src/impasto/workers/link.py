@@ -15,6 +15,10 @@ from impasto.runs.workers.local_link import AppSpec
 class WorkerLink(Protocol):
     async def apps(self) -> list[AppSpec]: ...
 
+    async def fetch_code(self, app_id: str, revision_id: str) -> bytes:
+        """The zip archive of an app revision's code (``impasto.workers.code``)."""
+        ...
+
     async def claim(self, app_id: str, limit: int) -> list[Claim]: ...
 
     async def wait_for_work(self, seconds: float) -> None:

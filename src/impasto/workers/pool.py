@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from impasto.kit.logging import get_logger
 from impasto.runners.handle import FileResolver, RunnerHandle, RunnerSpec
 from impasto.runs.workers.local_link import AppSpec
+from impasto.workers.code import CodePaths
 from impasto.workers.metrics import RunnerMetrics
 
 logger = get_logger(__name__)
+PrepareCode = Callable[[AppSpec], Awaitable[CodePaths]]
 
 
 class AppPool:
@@ -33,8 +35,10 @@ class AppPool:
         resolver: FileResolver,
         on_loaded: Callable[[bool], None],
         metrics: RunnerMetrics | None = None,
+        prepare: PrepareCode | None = None,
     ) -> None:
         self._metrics = metrics or RunnerMetrics()
+        self._prepare = prepare
         self._spool = spool_root
         self._resolver = resolver
         self._on_loaded = on_loaded
@@ -140,14 +144,17 @@ class AppPool:
             self._report_loaded(False)
 
     async def _start(self) -> RunnerHandle:
-        spec = RunnerSpec(
-            app=self.app.import_path,
-            spool_dir=self._spool,
-            startup_timeout=self.startup_timeout,
-            env=self.app.env,
-        )
         began = time.monotonic()
         try:
+            paths = await self._prepare(self.app) if self._prepare else CodePaths()
+            spec = RunnerSpec(
+                app=self.app.import_path,
+                spool_dir=self._spool,
+                startup_timeout=self.startup_timeout,
+                env=self.app.env,
+                import_first=paths.first,
+                import_last=paths.last,
+            )
             runner = await RunnerHandle.start(spec, resolver=self._resolver)
         except Exception as exc:
             self._metrics.start_failed(self.app.app_id, exc)

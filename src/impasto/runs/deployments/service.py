@@ -11,15 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from impasto.catalog.repository import CatalogRepository
 from impasto.catalog.service import CatalogService
 from impasto.kit.clock import Clock
 from impasto.kit.errors import InvalidRequest, NotFound
-from impasto.models import DeployedApp
+from impasto.models import AppRevision, DeployedApp
 from impasto.runs.deployments.repository import DeploymentRepository
 from impasto.sdk.introspect import AppManifest, EndpointInfo, describe, load_app
+from impasto.sdk.naming import endpoint_id as endpoint_id_of
 from impasto.sdk.naming import validate_app_name
 
 
@@ -63,6 +65,29 @@ class DeploymentService:
             manifest = describe(load_app(import_path))
         except Exception as exc:  # an app's import may fail in any way
             raise InvalidRequest(f"cannot load app {import_path!r}: {exc}") from exc
+        return self.register(
+            manifest,
+            import_path,
+            owner=owner,
+            name=name,
+            env=env,
+            metadata=metadata,
+            public=public,
+        )
+
+    def register(
+        self,
+        manifest: AppManifest,
+        import_path: str,
+        *,
+        owner: str,
+        name: str | None = None,
+        env: Mapping[str, str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        public: bool | None = None,
+        revision_id: str | None = None,
+    ) -> DeployedApp:
+        """Store what serves ``owner/name`` and register its endpoints in the catalog."""
         name = validate_app_name(name or manifest.name)
         app_id = f"{owner}/{name}"
         now = self._clock.now()
@@ -70,14 +95,17 @@ class DeploymentService:
         app = self._repo.get(app_id)
         if app is None:
             app = DeployedApp(app_id=app_id, owner=owner, name=name, created_at=now)
+        gone = {info.path for info in manifest_of(app).endpoints} if app.manifest else set()
         app.import_path = import_path
         app.manifest = manifest.to_json()
         app.env = dict(env or {})
+        app.revision_id = revision_id
         app.updated_at = now
         self._repo.save(app)
         catalog = CatalogService(self._session, self._clock, operator=self._operator)
         catalog_repo = CatalogRepository(self._session)
         for info in manifest.endpoints:
+            gone.discard(info.path)
             endpoint_id = info.endpoint_id(owner, name)
             given = dict(metadata or {})
             if public is not None:
@@ -90,6 +118,10 @@ class DeploymentService:
                 info.output_schema,
                 **_endpoint_metadata(manifest, info, given),
             )
+        for path in gone:  # a redeploy dropped these endpoints
+            endpoint_id = endpoint_id_of(owner, name, path)
+            if catalog_repo.get(endpoint_id) is not None:
+                catalog.delete(endpoint_id, actor=None)
         return app
 
     def remove(self, app_id: str) -> None:
@@ -123,6 +155,15 @@ class DeploymentService:
             if info.path == path:
                 return Target(app=app, endpoint=info)
         raise NotFound(f"Path {path} not found")
+
+
+def live_revisions(session: Session, apps: list[DeployedApp]) -> dict[str, AppRevision]:
+    """The live revision of each app deployed as code, by revision id (one query)."""
+    ids = [app.revision_id for app in apps if app.revision_id]
+    if not ids:
+        return {}
+    query = select(AppRevision).where(AppRevision.revision_id.in_(ids))
+    return {revision.revision_id: revision for revision in session.scalars(query)}
 
 
 def manifest_of(app: DeployedApp) -> AppManifest:

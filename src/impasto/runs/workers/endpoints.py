@@ -68,6 +68,21 @@ async def apps(workers: Workers, worker_id: WorkerIdQuery) -> AppList:
     return AppList(apps=[spec.to_json() for spec in specs])
 
 
+@router.get("/code", response_class=Response)
+async def code(
+    workers: Workers,
+    worker_id: WorkerIdQuery,
+    app_id: Annotated[str, Query(min_length=3, max_length=255)],
+    revision_id: Annotated[str, Query(min_length=1, max_length=36)],
+) -> Response:
+    """The zip archive of an app revision's code (apps deployed with `impasto deploy`);
+    403 for an app outside the key's binding, 404 for a revision not of that app."""
+    data = await workers.fetch_code(worker_id, app_id, revision_id)
+    return Response(
+        data, media_type="application/zip", headers={"Cache-Control": "private, no-store"}
+    )
+
+
 @router.post("/claim")
 async def claim(body: ClaimBody, request: Request, workers: Workers) -> ClaimList:
     """Long poll: with ``wait``, answers as soon as something was claimed. 403 when an

@@ -24,9 +24,15 @@ from impasto.files.service import FileService
 from impasto.files.urls import file_url
 from impasto.kit.db import Database
 from impasto.kit.egress.fetch import UrlFetcher
+from impasto.kit.errors import NotFound
 from impasto.kit.threads import in_session
+from impasto.models import AppCode, AppRevision
 from impasto.runners.spool import SpooledFile
-from impasto.runs.deployments.service import DeploymentService, endpoint_ids_of
+from impasto.runs.deployments.service import (
+    DeploymentService,
+    endpoint_ids_of,
+    live_revisions,
+)
 from impasto.runs.queue.completion import Result
 from impasto.runs.queue.leases import Beat, Claim, LeaseService
 from impasto.runs.queue.notifier import CANCEL_TOPIC, WORK_TOPIC, Subscription
@@ -49,6 +55,11 @@ class AppSpec:
     # When it was last deployed: a new value (a redeploy) recycles the app's runners, so
     # that they load its new code.
     version: str = ""
+    # An app deployed as code: its live revision, the archive's hash and what it needs
+    # installed (``impasto.workers.code``); empty for an app of this environment.
+    revision_id: str = ""
+    code_sha256: str = ""
+    requirements: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -62,6 +73,9 @@ class AppSpec:
             endpoint_ids=[str(item) for item in data["endpoint_ids"]],
             env={str(k): str(v) for k, v in dict(data.get("env") or {}).items()},
             version=str(data.get("version") or ""),
+            revision_id=str(data.get("revision_id") or ""),
+            code_sha256=str(data.get("code_sha256") or ""),
+            requirements=[str(line) for line in data.get("requirements") or ()],
         )
 
 
@@ -88,17 +102,25 @@ class LocalLink:
     async def apps(self) -> list[AppSpec]:
         def work(session: Session) -> list[AppSpec]:
             registry = DeploymentService(session, self._deps.clock, operator=self._deps.operator)
-            return [
-                AppSpec(
-                    app_id=app.app_id,
-                    import_path=app.import_path,
-                    settings=dict(app.manifest.get("settings") or {}),
-                    endpoint_ids=endpoint_ids_of(app),
-                    env=dict(app.env or {}),
-                    version=app.updated_at.isoformat(),
+            apps = registry.list()
+            revisions = live_revisions(session, apps)
+            specs: list[AppSpec] = []
+            for app in apps:
+                revision = revisions.get(app.revision_id or "")
+                specs.append(
+                    AppSpec(
+                        app_id=app.app_id,
+                        import_path=app.import_path,
+                        settings=dict(app.manifest.get("settings") or {}),
+                        endpoint_ids=endpoint_ids_of(app),
+                        env=dict(app.env or {}),
+                        version=app.updated_at.isoformat(),
+                        revision_id=revision.revision_id if revision else "",
+                        code_sha256=revision.code_sha256 if revision else "",
+                        requirements=list(revision.requirements) if revision else [],
+                    )
                 )
-                for app in registry.list()
-            ]
+            return specs
 
         return await self._db(work, write=False)
 
@@ -169,6 +191,18 @@ class LocalLink:
         # the next node of a workflow receives them). Read as the owner, under the ACLs.
         async with self._fetcher.open(url, reader=claim.owner, origins=[claim.base_url]) as body:
             return b"".join([chunk async for chunk in body.aiter_bytes()])
+
+    async def fetch_code(self, app_id: str, revision_id: str) -> bytes:
+        def work(session: Session) -> bytes:
+            revision = session.get(AppRevision, revision_id)
+            if revision is None or revision.app_id != app_id:
+                raise NotFound(f"revision {revision_id} of {app_id} not found")
+            code = session.get(AppCode, revision.code_sha256)
+            if code is None:
+                raise NotFound(f"revision {revision_id} of {app_id} not found")
+            return code.data
+
+        return await self._db(work, write=False)
 
     async def set_loaded(self, app_id: str, loaded: bool) -> None:
         def work(session: Session) -> None:

@@ -89,6 +89,11 @@ class WorkerService:
         specs = await self._link(worker_id).apps()
         return [spec for spec in specs if self._key.serves(spec.app_id)]
 
+    async def fetch_code(self, worker_id: str, app_id: str, revision_id: str) -> bytes:
+        """A revision's code archive, for an app this key serves."""
+        self._key.check([app_id])
+        return await self._link(worker_id).fetch_code(app_id, revision_id)
+
     async def claim(
         self,
         worker_id: str,
