@@ -47,6 +47,7 @@ from impasto.scenario.models.endpoints import router as scenario_router
 from impasto.studio.credentials import SessionStore
 from impasto.studio.endpoints import router as studio_router
 from impasto.studio.middleware import SessionCookieMiddleware
+from impasto.usage.endpoints import router as usage_router
 from impasto.webhooks.deps import WEBHOOKS
 from impasto.webhooks.endpoints import router as webhooks_router
 from impasto.webhooks.tasks import delivering
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         files_cdn_router,
         webhooks_router,
         records_router,
+        usage_router,
         app_queue_router,
         workflows_router,
         apps_router,

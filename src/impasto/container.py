@@ -34,6 +34,7 @@ from impasto.runs.queue.notifier import LocalNotifier
 from impasto.runs.queue.service import QueuePolicy, RunDeps
 from impasto.runs.tasks import ConfiguredApps
 from impasto.storage import ObjectStore
+from impasto.usage.metering import meter
 from impasto.vectors.base import VectorIndex
 from impasto.vectors.factory import open_vector_index
 from impasto.vectors.metrics import VectorMetrics
@@ -234,6 +235,7 @@ def _build_runs(
             count_popularity(clock, operator),
             send_webhook(webhooks),
             index_assets(ids, orchestrated=[NAMESPACE]),
+            meter,  # the request's units and cost, into the ledger
             metrics.on_completed,  # counts once the completion commits
         ],
         check_webhook_url=webhooks.validate_url,

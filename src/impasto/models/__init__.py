@@ -31,6 +31,8 @@ from impasto.models.file import (
 )
 from impasto.models.run import DeployedApp, RequestRecord, RunEvent, WebhookDelivery
 from impasto.models.studio_session import StudioSession
+from impasto.models.team import ModelAccessRule, OrganizationTeam
+from impasto.models.usage import UsageEvent
 from impasto.models.workflow import Workflow, WorkflowRun
 
 __all__ = [
@@ -56,6 +58,8 @@ __all__ = [
     "DeployedApp",
     "IdempotencyRecord",
     "KeyScope",
+    "ModelAccessRule",
+    "OrganizationTeam",
     "OwnerStorageSettings",
     "PendingUpload",
     "RequestRecord",
@@ -63,6 +67,7 @@ __all__ = [
     "StoredFile",
     "StudioSession",
     "UploadPart",
+    "UsageEvent",
     "WebhookDelivery",
     "Workflow",
     "WorkflowRun",

@@ -30,7 +30,7 @@ from impasto.kit.text import escaped
 from impasto.runners.protocol import REQUEST_ID, FrameUndecodable, FrameUnencodable, Msg
 from impasto.runners.spool import Spool
 from impasto.sdk.app import App
-from impasto.sdk.context import RequestContext, bind_request, unbind_request
+from impasto.sdk.context import UNITS_HEADER, RequestContext, bind_request, unbind_request
 from impasto.sdk.data_uri import decode_data_uri, is_data_uri
 from impasto.sdk.endpoint import EndpointSpec
 from impasto.sdk.errors import AppException, FetchError, RequestCancelled
@@ -246,6 +246,7 @@ class AppRuntime:
         *,
         error: str | None = None,
         files: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         message = {
             "type": Msg.RESULT,
@@ -256,6 +257,8 @@ class AppRuntime:
             "error_type": error_type_for(status) if status >= 400 else None,
             "files": files or [],
         }
+        if headers:
+            message["headers"] = headers
         try:
             self.emit(message)
         except FrameUnencodable as exc:
@@ -338,7 +341,7 @@ class AppRuntime:
                         {"type": Msg.PARTIAL, "id": request_id, "output": last, "files": files}
                     )
             ctx.raise_if_cancelled()
-            self._result(request_id, 200, last, files=files)
+            self._result(request_id, 200, last, files=files, headers=_units_header(ctx))
             return
         if spec.is_async:
             value = await method(*args)
@@ -348,7 +351,7 @@ class AppRuntime:
             value = await loop.run_in_executor(self._executor, call, method, *args)
         ctx.raise_if_cancelled()
         body, files = self._serialise(request_id, spec, value)
-        self._result(request_id, 200, body, files=files)
+        self._result(request_id, 200, body, files=files, headers=_units_header(ctx))
 
     async def _iterate(
         self, spec: EndpointSpec, method: Callable[..., Any], args: tuple[Any, ...]
@@ -391,3 +394,10 @@ class AppRuntime:
 
 def _advance(generator: Iterator[Any]) -> Any:
     return next(generator, _END)
+
+
+def _units_header(ctx: RequestContext) -> dict[str, str] | None:
+    """fal's result header for what the app said the request bills."""
+    if ctx.billable_units is None:
+        return None
+    return {UNITS_HEADER: repr(ctx.billable_units)}

@@ -28,6 +28,7 @@ from impasto.sdk.context import (
     current_request,
     log,
     progress,
+    set_billable_units,
 )
 from impasto.sdk.data_uri import decode_data_uri, encode_data_uri
 from impasto.sdk.endpoint import EndpointSpec, NoInput, endpoint
@@ -78,4 +79,5 @@ __all__ = [
     "log",
     "openapi",
     "progress",
+    "set_billable_units",
 ]

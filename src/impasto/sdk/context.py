@@ -9,6 +9,7 @@ sync endpoint and into tasks an async endpoint starts.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar, Token
@@ -17,6 +18,8 @@ from typing import Protocol
 
 from impasto.sdk.errors import FetchError, RequestCancelled
 
+# fal's result header for the units a request bills (``set_billable_units``).
+UNITS_HEADER = "x-fal-billable-units"
 LOG_LEVELS = frozenset({"debug", "info", "warning", "error", "stdout", "stderr"})
 
 
@@ -48,6 +51,9 @@ class RequestContext:
         self.headers = dict(headers)
         self._sink = sink
         self._cancelled = threading.Event()
+        # What the request bills, when the app says (``set_billable_units``); None: the
+        # platform's default for the endpoint's price unit.
+        self.billable_units: float | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -71,6 +77,14 @@ class RequestContext:
         if not 0.0 <= fraction <= 1.0:
             raise ValueError(f"progress must be between 0 and 1, got {fraction}")
         self._sink.progress(self.request_id, float(fraction), message)
+
+    def set_billable_units(self, units: float) -> None:
+        """Bill ``units`` of the endpoint's price unit for this request (fal's
+        ``x-fal-billable-units``); the last call wins."""
+        value = float(units)
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"billable units must be a finite number >= 0, got {units!r}")
+        self.billable_units = value
 
     def fetch(self, url: str) -> bytes:
         return self._sink.fetch(url)
@@ -128,6 +142,11 @@ def log(message: str, level: str = "info") -> None:
         _runner_log(level, str(message))
     else:
         logging.getLogger("impasto.app").log(_STDLIB_LEVELS.get(level, logging.INFO), message)
+
+
+def set_billable_units(units: float) -> None:
+    """Bill ``units`` for the current request, e.g. the images or seconds it produced."""
+    current_request().set_billable_units(units)
 
 
 def progress(fraction: float, message: str | None = None) -> None:

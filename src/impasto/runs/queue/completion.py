@@ -65,6 +65,11 @@ class Completed:
     completed_at: datetime
     parent_request_id: str | None = None  # a workflow node's run
     node_id: str | None = None
+    key_id: str | None = None  # the caller's key; None: a request the platform made
+    store_io: bool = True
+    created_at: datetime | None = None  # submitted
+    headers: Mapping[str, str] | None = None  # the result's, as the app answered them
+    inference_time: float | None = None  # seconds the runner spent on it
 
 
 CompletionHook = Callable[[Session, Completed], None]
@@ -176,6 +181,11 @@ def _done(request: Any, result: Result, now: datetime) -> Completed:
         completed_at=now,
         parent_request_id=request.parent_request_id,
         node_id=request.node_id,
+        key_id=request.key_id,
+        store_io=request.store_io,
+        created_at=request.created_at,
+        headers=result.headers,
+        inference_time=result.inference_time,
     )
 
 

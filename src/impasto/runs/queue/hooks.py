@@ -48,11 +48,16 @@ def index_assets(ids: IdGenerator, orchestrated: Collection[str] = ()) -> Comple
     """Input and output files of a successful run join the owner's asset library.
 
     A run of an ``orchestrated`` namespace (a workflow) is left out: its nodes, ordinary
-    requests, already recorded every file it took and made, with their lineage.
+    requests, already recorded every file it took and made, with their lineage. So is a
+    request sent with ``X-Fal-Store-IO: 0``: its payloads are not to be kept.
     """
 
     def hook(session: Session, record: Completed) -> None:
-        if record.result_status >= 400 or record.app_id.split("/", 1)[0] in orchestrated:
+        if (
+            record.result_status >= 400
+            or not record.store_io
+            or record.app_id.split("/", 1)[0] in orchestrated
+        ):
             return
         record_run(
             session,

@@ -69,6 +69,9 @@ FINISHED_COLUMNS = (
     "started_at",
     "parent_request_id",
     "node_id",
+    "key_id",
+    "store_io",
+    "created_at",
 )
 
 
