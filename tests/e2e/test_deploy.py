@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import queue
+import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -214,3 +218,82 @@ def test_remote_worker_fetches_the_revision(
         timeout=TIMEOUT,
     )
     assert code.status_code == 403
+
+
+def test_run_serves_an_app_and_reloads_it_on_save(tmp_path: Path) -> None:
+    folder = tmp_path / "dev"
+    folder.mkdir()
+    source = folder / "echo.py"
+    source.write_text(ECHO.replace("VERSION", "one"))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("IMPASTO_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "impasto", "run", str(source), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**clean, "IMPASTO_EMBEDDERS": "hash", "IMPASTO_RATE_LIMIT_PER_SECOND": "0"},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line.rstrip("\n"))
+
+    pumping = threading.Thread(target=pump, daemon=True)
+    pumping.start()
+    try:
+        url = key = data = ""
+        while not url:
+            line = lines.get(timeout=TIMEOUT)
+            if line.startswith("ADMIN key: "):
+                key = line.removeprefix("ADMIN key: ")
+            if line.startswith("Data directory: "):
+                data = line.removeprefix("Data directory: ").split(" (")[0]
+            if "is live" in line:
+                url = lines.get(timeout=TIMEOUT).split()[-1]
+        assert key
+        server = f"{url.rsplit('/', 2)[0]}"
+
+        def version() -> str:
+            answer = httpx.post(
+                f"{server}/run/admin/echo", json={}, headers=headers(key), timeout=TIMEOUT
+            )
+            assert answer.status_code == 200, answer.text
+            return str(answer.json()["version"])
+
+        assert version() == "one"
+        source.write_text(ECHO.replace("VERSION", "two"))
+        deadline = time.monotonic() + TIMEOUT
+        while version() != "two":
+            assert time.monotonic() < deadline, "the edit was never served"
+            time.sleep(0.3)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=TIMEOUT)
+        pumping.join(timeout=TIMEOUT)
+        assert process.stdout is not None
+        process.stdout.close()
+    assert data
+    assert not Path(data).exists()  # a temporary data directory goes with the server
+
+
+ECHO = """
+from pydantic import BaseModel
+
+from impasto.sdk import App, endpoint
+
+
+class Nothing(BaseModel):
+    pass
+
+
+class Version(BaseModel):
+    version: str
+
+
+class Echo(App, name="echo"):
+    @endpoint("/")
+    def run(self, body: Nothing) -> Version:
+        return Version(version="VERSION")
+"""

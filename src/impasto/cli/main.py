@@ -8,6 +8,7 @@ from impasto import __version__
 from impasto.cli import apps, catalog, keys, workers
 from impasto.cli.deploy import deploy
 from impasto.cli.migrate import migrate
+from impasto.cli.run import run
 from impasto.cli.serve import serve
 from impasto.cli.status import status
 from impasto.cli.worker import worker
@@ -24,6 +25,7 @@ app.command()(migrate)
 app.command()(worker)
 app.command()(status)
 app.command()(deploy)
+app.command()(run)
 app.add_typer(keys.app, name="keys")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(apps.app, name="apps")
