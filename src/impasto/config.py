@@ -283,6 +283,11 @@ class Settings(BaseSettings):
     vector_ef_search: int = Field(
         default=64, ge=1, le=1000, description="HNSW candidates per vector search (recall/speed)."
     )
+    weights_dir: Path | None = Field(
+        default=None,
+        description="Where `impasto models pull` puts weights (a Hugging Face cache in "
+        "<weights_dir>/hub) [default: <data_dir>/weights].",
+    )
     text_to_image_weights: Path | None = Field(
         default=None,
         description="A diffusers pipeline saved with save_pretrained() (model_index.json and "

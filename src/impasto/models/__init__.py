@@ -33,6 +33,7 @@ from impasto.models.run import DeployedApp, RequestRecord, RunEvent, WebhookDeli
 from impasto.models.studio_session import StudioSession
 from impasto.models.team import ModelAccessRule, OrganizationTeam
 from impasto.models.usage import UsageEvent
+from impasto.models.weights import InstalledModel, ModelAlias
 from impasto.models.workflow import Workflow, WorkflowRun
 
 __all__ = [
@@ -57,8 +58,10 @@ __all__ = [
     "CatalogTag",
     "DeployedApp",
     "IdempotencyRecord",
+    "InstalledModel",
     "KeyScope",
     "ModelAccessRule",
+    "ModelAlias",
     "OrganizationTeam",
     "OwnerStorageSettings",
     "PendingUpload",
