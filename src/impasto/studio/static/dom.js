@@ -74,20 +74,32 @@ export async function copy(text, what = "Copied") {
   }
 }
 
-// Calls `more` whenever the sentinel scrolls into view, until it returns false.
+// Calls `more` while the sentinel is near the viewport and `more` says there is more.
+// Returns `fill`, the one way pages load: a call during a load runs once more after it,
+// so a new search never races the page still arriving for the old one.
 export function infinite(sentinel, more) {
   let busy = false;
-  const observer = new IntersectionObserver(async (entries) => {
-    if (busy || !entries.some((entry) => entry.isIntersecting)) return;
+  let again = false;
+  const near = () => sentinel.getBoundingClientRect().top < window.innerHeight + 600;
+  async function fill() {
+    if (busy) {
+      again = true;
+      return;
+    }
     busy = true;
     try {
-      if ((await more()) === false) observer.disconnect();
+      do {
+        again = false;
+        while (near() && (await more())) { /* keep filling the screen */ }
+      } while (again);
     } finally {
       busy = false;
     }
-  }, { rootMargin: "600px" });
-  observer.observe(sentinel);
-  return observer;
+  }
+  new IntersectionObserver((entries) => {
+    if (entries.some((entry) => entry.isIntersecting)) fill();
+  }, { rootMargin: "600px" }).observe(sentinel);
+  return fill;
 }
 
 export function json(value) {
