@@ -30,6 +30,8 @@ from impasto.kit.http.docs import install_docs
 from impasto.kit.http.errors import install_error_handlers
 from impasto.kit.http.middleware import RequestContextMiddleware
 from impasto.kit.http.openapi import platform_openapi
+from impasto.logs.endpoints import router as logs_router
+from impasto.logs.tasks import pruning
 from impasto.platform.deps import REGISTRY
 from impasto.platform.endpoints import router as platform_router
 from impasto.platform.proxy.endpoints import router as proxy_router
@@ -74,6 +76,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             async with (
                 deploying(configured_apps(settings), container.database, container.runs),
                 sweeping(container.files, settings.files_sweep_interval_seconds),
+                pruning(
+                    container.database,
+                    container.clock,
+                    container.cursors,
+                    settings.logs_retention_days,
+                ),
                 delivering(container.webhooks, settings.webhook_poll_interval_seconds),
                 reaping(container.database, container.runs, settings.queue_reap_interval_seconds),
                 embedded_worker(
@@ -128,6 +136,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         webhooks_router,
         records_router,
         usage_router,
+        logs_router,
         app_queue_router,
         workflows_router,
         apps_router,

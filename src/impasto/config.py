@@ -185,6 +185,13 @@ class Settings(BaseSettings):
         description="How often expired files and stale uploads are removed; "
         "0 disables the sweeper.",
     )
+    logs_retention_days: int = Field(
+        default=30,
+        ge=0,
+        le=36500,
+        description="Request log lines older than this many days are deleted (hourly); "
+        "0 keeps them forever.",
+    )
 
     webhook_signing_key: SecretStr | None = Field(
         default=None,

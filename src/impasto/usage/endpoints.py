@@ -23,6 +23,7 @@ from impasto.usage.params import (
     Limit,
     LoginUsernames,
     RequestIds,
+    RequiredEndpointIds,
     Start,
     TimeframeParam,
     Timezone,
@@ -115,7 +116,7 @@ def get_usage(
 def get_analytics(
     principal: ApiPrincipal,
     usage: ReadUsage,
-    endpoint_id: EndpointIds,
+    endpoint_id: RequiredEndpointIds,
     limit: Limit = None,
     cursor: Cursor = None,
     start: Start = None,
@@ -129,9 +130,7 @@ def get_analytics(
     to the given endpoints. `prepare_duration` is the wait from submission to start,
     `duration` the run itself, `total_billable_duration` the runner time. Cold-boot metrics
     are accepted in `expand` but not measured, so they are left out."""
-    endpoints = ids(endpoint_id, "endpoint_id")
-    if endpoints is None:
-        raise InvalidRequest("endpoint_id is required")
+    endpoints = ids(endpoint_id, "endpoint_id") or []  # blank ids name no endpoint
     window = report_window(usage, start, end, timezone, timeframe, bound_to_timeframe)
     return usage.analytics(
         ReportQuery(
@@ -241,9 +240,16 @@ def get_focus_report(
     if expand is not None:
         raise InvalidRequest("expand=organization is for /organization/focus")
     window = focus_window(
-        usage, source, billing_month, charge_month, start, end, timezone, timeframe,
+        usage,
+        source,
+        billing_month,
+        charge_month,
+        start,
+        end,
+        timezone,
+        timeframe,
         bound_to_timeframe,
-    )  # fmt: skip
+    )
     events = usage.ledger([principal.owner], window.start, window.end)
     body = focus_csv(events, window, {}, provider=PROVIDER)
     return Response(body, media_type=MEDIA_TYPE)

@@ -19,6 +19,7 @@ from impasto.kit.text import is_storable
 from impasto.usage.window import Timeframe
 
 MAX_IDS = 50
+DATE_OR_TIME = r"^\d{4}-\d{2}-\d{2}([Tt ]\S+)?$"  # fal's two forms; the parser checks the rest
 ID_LENGTH = 255
 
 Limit = Annotated[
@@ -32,13 +33,18 @@ Start = Annotated[
     str | None,
     Query(
         max_length=64,
+        pattern=DATE_OR_TIME,
         description="ISO 8601 date-time or date (e.g. 2025-01-01T00:00:00Z or 2025-01-01); "
         "defaults to 24 hours before end",
     ),
 ]
 End = Annotated[
     str | None,
-    Query(max_length=64, description="ISO 8601 date-time or date, exclusive; defaults to now"),
+    Query(
+        max_length=64,
+        pattern=DATE_OR_TIME,
+        description="ISO 8601 date-time or date, exclusive; defaults to now",
+    ),
 ]
 Timezone = Annotated[
     str,
@@ -66,6 +72,9 @@ def _ids_param(what: str) -> object:
 IdList = Annotated[list[str] | None, BeforeValidator(split_comma_lists)]
 EndpointIds = Annotated[
     list[str] | None, BeforeValidator(split_comma_lists), _ids_param("Endpoint id(s)")
+]
+RequiredEndpointIds = Annotated[
+    list[str], BeforeValidator(split_comma_lists), _ids_param("Endpoint id(s), required")
 ]
 KeyIds = Annotated[
     list[str] | None, BeforeValidator(split_comma_lists), _ids_param("API key id(s)")

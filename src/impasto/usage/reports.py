@@ -39,8 +39,12 @@ METRICS = (
 )
 # fal also lists cold-boot metrics; the ledger does not know which request waited for a
 # runner to start, so they are accepted in ``expand`` and left out of the answer.
-UNMEASURED = ("cold_boot_count", "p50_cold_boot_duration", "p75_cold_boot_duration",
-              "p90_cold_boot_duration")  # fmt: skip
+UNMEASURED = (
+    "cold_boot_count",
+    "p50_cold_boot_duration",
+    "p75_cold_boot_duration",
+    "p90_cold_boot_duration",
+)
 # The platform's error types (fal's), by fal's analytics categories.
 ERROR_KINDS: Mapping[str, frozenset[str]] = {
     "startup_error_count": frozenset({"startup_timeout", "runner_start_failed", "startup_error"}),

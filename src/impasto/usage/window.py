@@ -156,5 +156,6 @@ def month_window(month: str | None, now: datetime) -> Window:
             raise InvalidRequest(f"not a month (YYYY-MM): {month[:16]!r}") from None
     utc = ZoneInfo("UTC")
     start = first.astimezone(utc)
-    return Window(start=first, end=next_boundary(start, "month").astimezone(UTC), zone=utc,
-                  timeframe="day")  # fmt: skip
+    return Window(
+        start=first, end=next_boundary(start, "month").astimezone(UTC), zone=utc, timeframe="day"
+    )

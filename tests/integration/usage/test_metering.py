@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from impasto.models import KeyScope, UsageEvent
 from tests.fal_spec import assert_fal_shape
-from tests.integration.usage.conftest import DEBUG, STREAM, Server
+from tests.integration.usage.server import DEBUG, STREAM, Server
 
 WINDOW = {"start": "2026-01-01", "end": "2026-01-02"}
 

@@ -26,16 +26,23 @@ def _resolve(**kwargs: object) -> object:
 
 
 def test_defaults_are_the_last_24_hours_by_hour() -> None:
-    window = resolve(start=None, end=None, timezone=None, timeframe=None,
-                     bound_to_timeframe=True, now=NOW)  # fmt: skip
+    window = resolve(
+        start=None, end=None, timezone=None, timeframe=None, bound_to_timeframe=True, now=NOW
+    )
     assert window.timeframe == "hour"
     assert window.start == datetime(2026, 3, 14, 12, tzinfo=UTC)
     assert window.end == datetime(2026, 3, 15, 13, tzinfo=UTC)  # the next hour, exclusive
 
 
 def test_dates_are_local_midnights_and_buckets_local_days() -> None:
-    window = resolve(start="2026-03-01", end="2026-03-03", timezone="America/New_York",
-                     timeframe="day", bound_to_timeframe=True, now=NOW)  # fmt: skip
+    window = resolve(
+        start="2026-03-01",
+        end="2026-03-03",
+        timezone="America/New_York",
+        timeframe="day",
+        bound_to_timeframe=True,
+        now=NOW,
+    )
     assert window.start == datetime(2026, 3, 1, 5, tzinfo=UTC)
     assert window.end == datetime(2026, 3, 3, 5, tzinfo=UTC)
     bucket = window.bucket(datetime(2026, 3, 2, 3, tzinfo=UTC))  # 22:00 on the 1st, local
@@ -43,14 +50,26 @@ def test_dates_are_local_midnights_and_buckets_local_days() -> None:
 
 
 def test_unbounded_windows_keep_the_exact_instants() -> None:
-    window = resolve(start="2026-03-01T10:17:00Z", end="2026-03-01T10:47:00Z", timezone="UTC",
-                     timeframe=None, bound_to_timeframe=False, now=NOW)  # fmt: skip
+    window = resolve(
+        start="2026-03-01T10:17:00Z",
+        end="2026-03-01T10:47:00Z",
+        timezone="UTC",
+        timeframe=None,
+        bound_to_timeframe=False,
+        now=NOW,
+    )
     assert (window.start.minute, window.end.minute, window.timeframe) == (17, 47, "minute")
 
 
 def test_weeks_start_on_monday_and_months_on_the_first() -> None:
-    window = resolve(start="2026-01-01", end="2026-05-01", timezone="UTC", timeframe="week",
-                     bound_to_timeframe=True, now=NOW)  # fmt: skip
+    window = resolve(
+        start="2026-01-01",
+        end="2026-05-01",
+        timezone="UTC",
+        timeframe="week",
+        bound_to_timeframe=True,
+        now=NOW,
+    )
     assert window.start == datetime(2025, 12, 29, tzinfo=UTC)  # a Monday
     month = month_window("2026-02", NOW)
     assert (month.start, month.end) == (
