@@ -297,10 +297,21 @@ class Settings(BaseSettings):
     )
     text_to_image_weights: Path | None = Field(
         default=None,
-        description="A diffusers pipeline saved with save_pretrained() (model_index.json and "
-        "its component folders); set: the impasto/text-to-image app is served with it, "
-        "unset: that app is off.",
+        description="Retired: weights are installed with `impasto models pull` or "
+        "`impasto models import` and served under an endpoint id; set, this fails with "
+        "what to run instead.",
     )
+
+    @field_validator("text_to_image_weights")
+    @classmethod
+    def _retired_text_to_image_weights(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            raise ValueError(
+                "IMPASTO_TEXT_TO_IMAGE_WEIGHTS is replaced by the weights manager: run "
+                f"`impasto models import {value} --as fal-ai/fast-sdxl` (or any endpoint id) "
+                "and unset it"
+            )
+        return value
 
     @field_validator("embedders")
     @classmethod

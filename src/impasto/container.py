@@ -319,7 +319,6 @@ def embedder_registry(settings: Settings) -> EmbedderRegistry:
 def configured_apps(settings: Settings) -> ConfiguredApps:
     return ConfiguredApps(
         builtin=settings.builtin_apps,
-        text_to_image_weights=settings.text_to_image_weights,
         apps=tuple(settings.apps),
         default_owner=settings.bootstrap_owner,
     )

@@ -2,14 +2,14 @@
 
 ``BUILTIN_APPS`` maps each always-on built-in's endpoint id prefix (owner ``impasto``) to
 its import path, for the catalog to register. ``builtin_apps()`` gives the full set for a
-deployment, with the runner environment each app needs: it adds ``impasto/text-to-image``
-only when the operator named its weights, and leaves ``impasto/text-embedding`` out when
-its weights package is not installed.
+deployment, with the runner environment each app needs: it leaves
+``impasto/text-embedding`` out when its weights package is not installed. Generation apps
+are not built-ins: the weights manager deploys ``apps/diffusion`` under the endpoint ids an
+operator aliases (``impasto models pull ... --as fal-ai/flux/dev``).
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 BUILTIN_OWNER = "impasto"
 
@@ -19,8 +19,6 @@ BUILTIN_APPS: dict[str, str] = {
     "impasto/text-embedding": "impasto.apps.text_embedding:TextEmbeddingApp",
 }
 
-TEXT_TO_IMAGE = "impasto.apps.text_to_image:TextToImageApp"
-
 
 @dataclass(frozen=True)
 class BuiltinApp:
@@ -29,14 +27,11 @@ class BuiltinApp:
     """Extra runner environment (``RunnerSpec.env``); never the server's own settings."""
 
 
-def builtin_apps(
-    *, text_to_image_weights: Path | None = None, minilm_installed: bool | None = None
-) -> dict[str, BuiltinApp]:
+def builtin_apps(*, minilm_installed: bool | None = None) -> dict[str, BuiltinApp]:
     """The built-ins this deployment can serve, by endpoint id prefix.
 
     ``minilm_installed`` defaults to whether the MiniLM weights package is importable.
     """
-    from impasto.apps import text_to_image
     from impasto.embedders.minilm import packaged_model_dir
 
     if minilm_installed is None:
@@ -44,9 +39,6 @@ def builtin_apps(
     apps = {prefix: BuiltinApp(path) for prefix, path in BUILTIN_APPS.items()}
     if not minilm_installed:
         del apps["impasto/text-embedding"]
-    if text_to_image_weights is not None and text_to_image.enabled(text_to_image_weights):
-        env = {text_to_image.WEIGHTS_ENV: str(text_to_image_weights.resolve())}
-        apps["impasto/text-to-image"] = BuiltinApp(TEXT_TO_IMAGE, env)
     return apps
 
 

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
@@ -30,7 +29,6 @@ class ConfiguredApps:
     """The apps a server deploys on start (``IMPASTO_BUILTIN_APPS``, ``IMPASTO_APPS``)."""
 
     builtin: bool = True
-    text_to_image_weights: Path | None = None
     # ``module:Class`` or ``owner/name=module:Class``; the owner defaults to default_owner.
     apps: Sequence[str] = ()
     default_owner: str = "admin"
@@ -40,7 +38,7 @@ def deploy_configured_apps(configured: ConfiguredApps, database: Database, deps:
     """Deploy the built-in apps and the configured ones; idempotent, once per start."""
     wanted: list[tuple[str, str, str | None, Mapping[str, str]]] = []
     if configured.builtin:
-        found = builtin_apps(text_to_image_weights=configured.text_to_image_weights)
+        found = builtin_apps()
         wanted += [(BUILTIN_OWNER, app.import_path, None, app.env) for app in found.values()]
     for item in configured.apps:
         wanted.append((*parse_app_setting(item, configured.default_owner), {}))

@@ -1,6 +1,7 @@
-"""The model-backed built-ins in real runner processes: weights load once in setup(),
+"""The model-backed apps in real runner processes: weights load once in setup(),
 outputs come back as spooled files or plain JSON."""
 
+import json
 from io import BytesIO
 from pathlib import Path
 
@@ -29,22 +30,38 @@ async def test_text_embedding_in_a_runner(start_runner: StartRunner) -> None:
     assert not outcome.files
 
 
+def _diffusion_env(weights: Path) -> dict[str, str]:
+    """The environment the weights manager deploys the diffusion app with (one alias)."""
+    from impasto.apps.diffusion.routes import ROUTES_ENV, Route
+
+    route = Route(
+        task="text-to-image",
+        model="tiny",
+        path=str(weights),
+        source="folder",
+        family="sd15",
+        pipeline_class="StableDiffusionPipeline",
+    )
+    return {ROUTES_ENV: json.dumps({"/dev": route.to_json()})}
+
+
 @pytest.mark.timeout(300)  # torch and diffusers import twice (here and in the runner)
-async def test_text_to_image_in_a_runner(start_runner: StartRunner, tmp_path: Path) -> None:
+async def test_the_diffusion_app_in_a_runner(start_runner: StartRunner, tmp_path: Path) -> None:
     pytest.importorskip("torch")
     pytest.importorskip("diffusers")
+    from impasto.apps.diffusion.routes import DIFFUSION_APP
     from tests.unit.apps.tiny_diffusion import build_tiny_pipeline
 
     weights = build_tiny_pipeline(tmp_path / "pipeline")
-    app = builtin_apps(text_to_image_weights=weights)["impasto/text-to-image"]
-    runner = await start_runner(app.import_path, env=app.env)
+    runner = await start_runner(DIFFUSION_APP, env=_diffusion_env(weights))
     payload = {
         "prompt": "a red cat",
         "image_size": {"width": 64, "height": 48},
         "num_inference_steps": 2,
         "seed": 7,
+        "output_format": "png",
     }
-    run = await runner.submit(RunRequest("t-1", "/", payload))
+    run = await runner.submit(RunRequest("t-1", "/dev", payload))
     events = [event async for event in run.events()]
     outcome = await run.outcome()
     assert outcome.status_code == 200, outcome.body
@@ -56,14 +73,20 @@ async def test_text_to_image_in_a_runner(start_runner: StartRunner, tmp_path: Pa
     assert PILModule.open(BytesIO(data)).size == (64, 48) == (image["width"], image["height"])
     assert spooled.content_type == "image/png"
     assert [e.fraction for e in events if isinstance(e, ProgressEvent)] == [0.5, 1.0]
-    # Progress bars are off: the request's logs hold only the app's own line.
+    # Loading bars are off: the request's logs hold only the app's own lines.
     logs = [e.message for e in events if isinstance(e, LogEvent)]
-    assert logs == ["generating 1 image(s) at 64x48, seed 7"]
+    assert logs == [
+        "text-to-image with tiny, 2 steps, seed 7",
+        "step 1 of 2",
+        "step 2 of 2",
+    ]
 
 
-async def test_text_to_image_without_weights_fails_to_start(
+async def test_the_diffusion_app_without_weights_fails_to_start(
     start_runner: StartRunner, tmp_path: Path
 ) -> None:
-    app = builtin_apps(text_to_image_weights=tmp_path)["impasto/text-to-image"]
-    with pytest.raises(RunnerStartFailed, match="model_index"):
-        await start_runner(app.import_path, env=app.env)
+    pytest.importorskip("diffusers")
+    from impasto.apps.diffusion.routes import DIFFUSION_APP
+
+    with pytest.raises(RunnerStartFailed, match="are not at"):
+        await start_runner(DIFFUSION_APP, env=_diffusion_env(tmp_path / "gone"))

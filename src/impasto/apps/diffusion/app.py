@@ -142,7 +142,9 @@ class DiffusionApp(App, name="diffusion", keep_alive=900, max_multiplexing=1):
         def on_step(running: Any, step: int, _timestep: Any, kwargs: dict[str, Any]) -> Any:
             ctx.raise_if_cancelled()  # between steps: a step itself cannot be interrupted
             total = int(getattr(running, "num_timesteps", 0) or steps)
-            ctx.progress(min(1.0, (step + 1) / total), f"step {step + 1} of {total}")
+            message = f"step {step + 1} of {total}"
+            ctx.progress(min(1.0, (step + 1) / total), message)
+            ctx.log(message)  # fal's clients see logs, not progress events
             return kwargs
 
         call: dict[str, Any] = {
