@@ -22,6 +22,8 @@ from tests.e2e.processes import TIMEOUT, Processes, admin_key, headers, running
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
+# Runs and the indexer take their time on a loaded CI machine; waits end as soon as met.
+expect.set_options(timeout=TIMEOUT * 1000)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -110,4 +112,5 @@ def sign_in(page: playwright.Page, studio: Studio, key: str) -> None:
 
 
 def shot(page: playwright.Page, studio: Studio, name: str) -> None:
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=studio.shots / f"{name}.png", full_page=False)
