@@ -49,7 +49,9 @@ from impasto.scenario.models.endpoints import router as scenario_router
 from impasto.studio.credentials import SessionStore
 from impasto.studio.endpoints import router as studio_router
 from impasto.studio.middleware import SessionCookieMiddleware
+from impasto.teams.endpoints import router as teams_router
 from impasto.usage.endpoints import router as usage_router
+from impasto.usage.organization.endpoints import router as organization_router
 from impasto.webhooks.deps import WEBHOOKS
 from impasto.webhooks.endpoints import router as webhooks_router
 from impasto.webhooks.tasks import delivering
@@ -136,6 +138,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         webhooks_router,
         records_router,
         usage_router,
+        organization_router,
+        teams_router,
         logs_router,
         app_queue_router,
         workflows_router,

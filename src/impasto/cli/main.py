@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from impasto import __version__
-from impasto.cli import apps, catalog, keys, models, workers
+from impasto.cli import apps, catalog, keys, models, teams, workers
 from impasto.cli.deploy import deploy
 from impasto.cli.migrate import migrate
 from impasto.cli.run import run
@@ -31,6 +31,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(apps.app, name="apps")
 app.add_typer(workers.app, name="workers")
 app.add_typer(models.app, name="models")
+app.add_typer(teams.app, name="teams")
 
 
 def _version(value: bool) -> None:

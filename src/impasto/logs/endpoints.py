@@ -54,7 +54,11 @@ Search = Annotated[
     str | None, Query(max_length=256, description="Lines containing this text (any case)")
 ]
 Level = Annotated[
-    str | None, Query(max_length=16, description="Minimum level: debug, info, warn, error")
+    str | None,
+    Query(
+        max_length=16,
+        description="Minimum level: debug, info, warn, error (a level no line has matches none)",
+    ),
 ]
 JobId = Annotated[
     str | None, Query(max_length=128, description="Runner jobs are not recorded: matches nothing")

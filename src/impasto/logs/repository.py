@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, delete, false, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, delete, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from impasto.logs.query import Condition, LogQuery
@@ -109,6 +109,8 @@ def _condition(condition: Condition) -> ColumnElement[bool]:
     if condition.key == "level":
         values = [value.upper() for value in values]
     column = _field(condition.key)
+    if not values:  # nothing to compare with: in matches no line, not_in every line
+        return true() if condition.negated else false()
     if condition.negated:
         return or_(column.is_(None), column.not_in(list(values)))
     return column.in_(list(values))

@@ -12,7 +12,7 @@ class LogCondition(BaseModel):
 
     model_config = ConfigDict(extra="ignore")  # fal's schema allows other properties
 
-    key: str = Field(min_length=1, max_length=128, description="A label or a line's field")
+    key: str = Field(max_length=256, description="A label or a line's field")
     value: str | list[str] = Field(description="A value, or values for in / not_in")
     condition_type: Literal["equals", "in", "not_equals", "not_in"] | None = Field(
         default=None, description="equals by default (in for a list)"

@@ -11,8 +11,9 @@ from impasto.keys.auth import AdminPrincipal, ApiPrincipal
 from impasto.kit.errors import InvalidRequest
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
+from impasto.teams.deps import ReadTeams
 from impasto.usage.deps import ReadUsage
-from impasto.usage.focus import MEDIA_TYPE, focus_csv
+from impasto.usage.focus import MEDIA_TYPE, Account, focus_csv
 from impasto.usage.params import (
     Bound,
     Cursor,
@@ -220,6 +221,7 @@ def get_account_billing(principal: AdminPrincipal, expand: Expand = None) -> Acc
 def get_focus_report(
     principal: AdminPrincipal,
     usage: ReadUsage,
+    teams: ReadTeams,
     source: Annotated[Literal["invoice", "estimate"], Query(description="invoice or estimate")],
     billing_month: Month = None,
     charge_month: Month = None,
@@ -235,10 +237,13 @@ def get_focus_report(
     """The caller's charges as FinOps FOCUS 1.0 CSV. `estimate`: the window `start`..`end`
     (at most 90 days), one row per bucket, endpoint and price. `invoice`: a calendar month
     (UTC) of the ledger, `billing_month` or `charge_month` (the same here: nothing is
-    invoiced later than it is charged), by day. `expand=organization` is answered by
-    `/organization/focus`; here it is refused."""
-    if expand is not None:
-        raise InvalidRequest("expand=organization is for /organization/focus")
+    invoiced later than it is charged), by day. `expand=organization` (an organization
+    root only, 403 otherwise): every team, each as a sub-account of the root."""
+    owners = [principal.owner]
+    accounts: dict[str, Account] = {}
+    if expand == "organization":  # the root's whole organization, each team a sub-account
+        owners = teams.team_usernames(principal.owner, None)
+        accounts = {owner: Account(principal.owner, owner) for owner in owners}
     window = focus_window(
         usage,
         source,
@@ -250,8 +255,8 @@ def get_focus_report(
         timeframe,
         bound_to_timeframe,
     )
-    events = usage.ledger([principal.owner], window.start, window.end)
-    body = focus_csv(events, window, {}, provider=PROVIDER)
+    events = usage.ledger(owners, window.start, window.end)
+    body = focus_csv(events, window, accounts, provider=PROVIDER)
     return Response(body, media_type=MEDIA_TYPE)
 
 

@@ -72,6 +72,7 @@ class PriceKey:
     unit_price_nano: int
     currency: str
     key_id: str | None  # only when the caller asked for auth methods; else always None
+    owner: str | None = None  # only in an organization's report: the team
 
 
 @dataclass(slots=True)
@@ -84,7 +85,9 @@ class UsageTotal:
         self.cost_nano += event.cost_nano
 
 
-def usage_lines(events: Iterable[UsageEvent], *, by_key: bool) -> dict[PriceKey, UsageTotal]:
+def usage_lines(
+    events: Iterable[UsageEvent], *, by_key: bool, by_owner: bool = False
+) -> dict[PriceKey, UsageTotal]:
     lines: dict[PriceKey, UsageTotal] = defaultdict(UsageTotal)
     for event in events:
         key = PriceKey(
@@ -93,6 +96,7 @@ def usage_lines(events: Iterable[UsageEvent], *, by_key: bool) -> dict[PriceKey,
             event.unit_price_nano,
             event.currency,
             (event.key_id or "") if by_key else None,
+            event.owner if by_owner else None,
         )
         lines[key].add(event)
     return dict(sorted(lines.items(), key=lambda item: _sortable(item[0])))
@@ -154,5 +158,12 @@ _METRIC: dict[str, Callable[[Sequence[UsageEvent]], Any]] = {
 }
 
 
-def _sortable(key: PriceKey) -> tuple[str, str, int, str, str]:
-    return (key.endpoint_id, key.unit, key.unit_price_nano, key.currency, key.key_id or "")
+def _sortable(key: PriceKey) -> tuple[str, str, str, int, str, str]:
+    return (
+        key.owner or "",
+        key.endpoint_id,
+        key.unit,
+        key.unit_price_nano,
+        key.currency,
+        key.key_id or "",
+    )

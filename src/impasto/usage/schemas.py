@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -45,6 +47,35 @@ class UsageResponse(BaseModel):
     has_more: bool = Field(description="Whether more results are available")
     time_series: list[UsageBucket] | None = None
     summary: list[UsageLine] | None = None
+
+
+class TeamUsageLine(BaseModel):
+    """A usage line of an organization's report, attributed to a team and a product."""
+
+    username: str = Field(description="The team (account) that used it")
+    product: Literal["model_apis", "serverless", "compute"] = Field(
+        description="Product line; every request here is a model API call"
+    )
+    endpoint_id: str
+    unit: str
+    quantity: float = Field(ge=0)
+    unit_price: float = Field(ge=0)
+    cost: float = Field(ge=0)
+    currency: str
+    auth_method: str | None = None
+    auth_method_structured: AuthMethod | None = None
+
+
+class TeamBucket(BaseModel):
+    bucket: str
+    results: list[TeamUsageLine]
+
+
+class OrganizationUsage(BaseModel):
+    next_cursor: str | None
+    has_more: bool
+    time_series: list[TeamBucket] | None = None
+    summary: list[TeamUsageLine] | None = None
 
 
 class Metrics(BaseModel):
@@ -98,6 +129,16 @@ class BillingEvent(BaseModel):
     cost_estimate_nano_usd: float = Field(ge=0, description="cost_total in nano-units")
     auth_method: str | None = None
     auth_method_structured: AuthMethod | None = None
+
+
+class TeamBillingEvent(BillingEvent):
+    username: str = Field(description="The team (account) billed")
+
+
+class TeamBillingEvents(BaseModel):
+    next_cursor: str | None
+    has_more: bool
+    billing_events: list[TeamBillingEvent]
 
 
 class BillingEvents(BaseModel):

@@ -4,10 +4,10 @@ from the metering ledger."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -32,12 +32,16 @@ from impasto.usage.schemas import (
     BillingEvents,
     Metrics,
     MetricsBucket,
+    OrganizationUsage,
+    TeamBucket,
+    TeamUsageLine,
     UsageBucket,
     UsageLine,
     UsageResponse,
 )
 from impasto.usage.window import Window
 
+L = TypeVar("L")
 MAX_BILLING_SPAN = timedelta(days=90)
 AUTH_EXPANDS = frozenset({"auth_method", "auth_method_structured"})
 VIEWS = frozenset({"time_series", "summary"})
@@ -97,13 +101,40 @@ class UsageService:
     # -- usage --------------------------------------------------------------------------
 
     def usage(self, query: ReportQuery) -> UsageResponse:
+        series, next_cursor, summary = self._usage(query, _usage_line, by_owner=False)
+        response = UsageResponse(next_cursor=next_cursor, has_more=next_cursor is not None)
+        if series is not None:
+            response.time_series = [UsageBucket(bucket=b, results=lines) for b, lines in series]
+        if summary is not None:
+            response.summary = summary
+        return response
+
+    def organization_usage(self, query: ReportQuery) -> OrganizationUsage:
+        """``usage`` across an organization's teams: each line names its team."""
+        series, next_cursor, summary = self._usage(query, _team_line, by_owner=True)
+        response = OrganizationUsage(next_cursor=next_cursor, has_more=next_cursor is not None)
+        if series is not None:
+            response.time_series = [TeamBucket(bucket=b, results=lines) for b, lines in series]
+        if summary is not None:
+            response.summary = summary
+        return response
+
+    def _usage(
+        self,
+        query: ReportQuery,
+        make: Callable[[PriceKey, UsageTotal, frozenset[str], dict[str, str]], L],
+        *,
+        by_owner: bool,
+    ) -> tuple[list[tuple[str, list[L]]] | None, str | None, list[L] | None]:
         views = query.expand & VIEWS
         if not views:
             raise InvalidRequest("expand must include time_series or summary")
         events = self._events(query, billed_only=True)
         by_key = bool(query.expand & AUTH_EXPANDS)
         aliases = self._aliases(events) if by_key else {}
-        response = UsageResponse(next_cursor=None, has_more=False)
+        series_out: list[tuple[str, list[L]]] | None = None
+        next_cursor = None
+        summary: list[L] | None = None
         if "time_series" in views:
             buckets: dict[datetime, list[UsageEvent]] = defaultdict(list)
             for event in events:
@@ -111,25 +142,21 @@ class UsageService:
             flat = [
                 (bucket, key, total)
                 for bucket in sorted(buckets)
-                for key, total in usage_lines(buckets[bucket], by_key=by_key).items()
+                for key, total in usage_lines(
+                    buckets[bucket], by_key=by_key, by_owner=by_owner
+                ).items()
             ]
             page, next_cursor = self._page(flat, query, "usage")
-            series: dict[datetime, list[UsageLine]] = {}
+            series: dict[datetime, list[L]] = {}
             for bucket, key, total in page:
-                line = _usage_line(key, total, query.expand, aliases)
-                series.setdefault(bucket, []).append(line)
-            response.time_series = [
-                UsageBucket(bucket=query.window.label(b), results=lines)
-                for b, lines in series.items()
-            ]
-            response.next_cursor = next_cursor
-            response.has_more = next_cursor is not None
+                series.setdefault(bucket, []).append(make(key, total, query.expand, aliases))
+            series_out = [(query.window.label(b), lines) for b, lines in series.items()]
         if "summary" in views:
-            response.summary = [
-                _usage_line(key, total, query.expand, aliases)
-                for key, total in usage_lines(events, by_key=by_key).items()
+            summary = [
+                make(key, total, query.expand, aliases)
+                for key, total in usage_lines(events, by_key=by_key, by_owner=by_owner).items()
             ]
-        return response
+        return series_out, next_cursor, summary
 
     # -- analytics ----------------------------------------------------------------------
 
@@ -305,3 +332,25 @@ def _billing_event(
         if "auth_method_structured" in expand:
             item.auth_method_structured = auth
     return item
+
+
+def _team_line(
+    key: PriceKey, total: UsageTotal, expand: frozenset[str], aliases: dict[str, str]
+) -> TeamUsageLine:
+    line = TeamUsageLine(
+        username=key.owner or "",
+        product="model_apis",
+        endpoint_id=key.endpoint_id,
+        unit=key.unit,
+        quantity=total.quantity,
+        unit_price=money(key.unit_price_nano),
+        cost=money(total.cost_nano),
+        currency=key.currency,
+    )
+    if expand & AUTH_EXPANDS:
+        auth = _auth(key.key_id, aliases)
+        if "auth_method" in expand:
+            line.auth_method = auth.detail
+        if "auth_method_structured" in expand:
+            line.auth_method_structured = auth
+    return line

@@ -76,6 +76,12 @@ def test_filters_search_and_levels(server: Server) -> None:
         "slow disk",
     ]
     assert messages([{"key": "gpu", "value": "0"}]) == []  # no line has that label
+    assert messages(level="loud") == []  # nor that level
+    assert messages([{"key": "level", "value": ["error", "warn"], "condition_type": "equals"}]) == [
+        "CUDA out of memory",
+        "slow disk",
+    ]
+    assert messages([{"key": "source", "value": "a\x00b"}]) == []
     assert messages(run_source="grpc-run") == []
     assert len(messages(run_source="gateway")) == 6
 
@@ -108,12 +114,12 @@ def test_owners_never_see_each_others_lines(server: Server) -> None:
 def test_bad_queries_are_400(server: Server) -> None:
     key, _ = _write(server)
     for params, body in (
-        ({"level": "loud"}, None),
         ({"start": "2026-01-02", "end": "2026-01-01"}, None),
+        ({"start": "yesterday"}, None),
         ({"limit": 1001}, None),
-        ({}, [{"key": "level", "value": ["a", "b"], "condition_type": "equals"}]),
         ({}, [{"key": "x"}]),
         ({}, {"key": "level", "value": "INFO"}),
+        ({"cursor": "not ours"}, None),
     ):
         response = server.client.post(HISTORY, params=params, json=body, headers=key)
         assert response.status_code == 400, (params, body, response.text)

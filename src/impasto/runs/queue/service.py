@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from impasto.catalog.service import CatalogService
 from impasto.kit.clock import Clock
-from impasto.kit.errors import InvalidRequest, NotFound, RateLimited
+from impasto.kit.errors import InvalidRequest, NotFound, PermissionDenied, RateLimited
 from impasto.kit.ids import IdGenerator
 from impasto.models import RequestRecord, RunEvent
 from impasto.runs.deployments.service import DeploymentService, Target
@@ -27,6 +27,7 @@ from impasto.runs.queue.options import SubmitOptions
 from impasto.runs.queue.repository import COMPLETED, IN_PROGRESS, IN_QUEUE, RunRepository
 from impasto.runs.queue.submission import NewRequest
 from impasto.sdk.validation import MAX_INPUT_BYTES, check_payload
+from impasto.teams import access as model_access
 
 LOG_KIND = "log"
 PROGRESS_KIND = "progress"
@@ -262,6 +263,11 @@ class RunService:
         if not catalog.may_call(caller.owner, target.endpoint_id):
             # A private app of another owner is as invisible here as in the catalog.
             raise NotFound(f"Application {target.app.app_id} not found")
+        if not model_access.allows(self._session, caller.owner, target.endpoint_id):
+            raise PermissionDenied(
+                f"{target.endpoint_id} is blocked for {caller.owner} by its organization's "
+                "model access controls"
+            )
         return target
 
 

@@ -1,0 +1,1 @@
+"""Organizations of owners: teams under an organization root, and model access controls."""

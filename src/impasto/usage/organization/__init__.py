@@ -1,0 +1,1 @@
+"""An organization root's view of the ledger: every team's usage, billing and FOCUS report."""
