@@ -40,7 +40,9 @@ def test_added_app_is_listed_in_the_catalog_runs_and_can_be_removed(
     assert added.returncode == 0, added.stderr
     assert "Deployed acme/loud" in added.stdout
     listed = apps(processes, "list")
-    assert "acme/loud\tsample_apps:ShoutApp\tacme/loud" in listed.stdout.splitlines()
+    assert ["acme/loud", "sample_apps:ShoutApp", "-", "acme/loud"] in [
+        line.split() for line in listed.stdout.splitlines()
+    ]
 
     server = processes.serve()
     key = admin_key(server)

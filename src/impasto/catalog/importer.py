@@ -4,6 +4,7 @@ upserted (importing the same file again changes nothing)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ def load_specs(path: Path) -> list[EntrySpec]:
     return specs
 
 
-def import_specs(service: CatalogService, specs: list[EntrySpec]) -> ImportResult:
+def import_specs(service: CatalogService, specs: Iterable[EntrySpec]) -> ImportResult:
     outcomes = [service.upsert(spec)[1] for spec in specs]
     return ImportResult(
         created=outcomes.count("created"),

@@ -27,6 +27,7 @@ from impasto.cli.common import (
     load_settings,
     migrated_database,
 )
+from impasto.cli.output import print_table
 from impasto.kit.clock import SystemClock
 from impasto.kit.errors import AppError
 from impasto.runs.deployments.service import DeploymentService, endpoint_ids_of
@@ -114,8 +115,14 @@ def list_apps(as_json: JsonOption = False, data_dir: DataDirOption = None) -> No
         return
     if not deployed:
         typer.echo("No apps deployed.")
-    for item, endpoints in deployed:
-        typer.echo(f"{item.app_id}\t{item.import_path}\t{' '.join(endpoints)}")
+        return
+    print_table(
+        ["APP", "IMPORT_PATH", "REVISION", "ENDPOINTS"],
+        [
+            [item.app_id, item.import_path, item.revision_id or "-", " ".join(endpoints)]
+            for item, endpoints in deployed
+        ],
+    )
 
 
 @app.command("remove")

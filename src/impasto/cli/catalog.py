@@ -12,6 +12,7 @@ from impasto.catalog.importer import import_specs, load_specs
 from impasto.catalog.service import CatalogService
 from impasto.catalog.spec import PriceSpec
 from impasto.cli.common import DataDirOption, fail, load_settings, migrated_database
+from impasto.cli.output import progress
 from impasto.kit.clock import SystemClock
 from impasto.kit.errors import AppError
 
@@ -33,7 +34,7 @@ def import_file(
         fail(exc.message, code=2)
     with migrated_database(settings) as database, database.session(write=True) as session:
         service = CatalogService(session, SystemClock(), operator=settings.bootstrap_owner)
-        result = import_specs(service, specs)
+        result = import_specs(service, progress(specs, "Importing"))
     typer.echo(
         f"Imported {len(specs)} entries: {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged."

@@ -17,6 +17,7 @@ from impasto.cli.common import (
     migrated_database,
     process_cursors,
 )
+from impasto.cli.output import print_table
 from impasto.keys.service import KeyService
 from impasto.kit.clock import SystemClock
 from impasto.kit.errors import AppError
@@ -68,10 +69,10 @@ def list_keys(
     if as_json:
         echo_json({"keys": [key_json(key) for key in keys]})
         return
-    typer.echo(f"{'KEY_ID':<36}  {'OWNER':<20}  {'SCOPE':<6}  {'CREATED':<20}  ALIAS")
-    for key in keys:
-        created = iso_z(key.created_at)
-        typer.echo(f"{key.key_id:<36}  {key.owner:<20}  {key.scope:<6}  {created:<20}  {key.alias}")
+    print_table(
+        ["KEY_ID", "OWNER", "SCOPE", "CREATED", "ALIAS"],
+        [[k.key_id, k.owner, str(k.scope), iso_z(k.created_at), k.alias] for k in keys],
+    )
 
 
 def all_keys(

@@ -26,6 +26,7 @@ from impasto.cli.common import (
     load_settings,
     open_existing,
 )
+from impasto.cli.output import print_table
 from impasto.config import Settings
 from impasto.embedders.registry import check_embedders
 from impasto.kit.db.migrate import SchemaState, schema_state
@@ -161,20 +162,28 @@ def _print(report: dict[str, Any]) -> None:
         typer.echo("\nQueues and workers are not shown: run `impasto migrate` first.")
         return
     typer.echo("")
-    typer.echo(f"{'APP':<40}  {'IN_QUEUE':>8}  {'IN_PROGRESS':>11}")
-    for queue in report["queues"]:
-        typer.echo(f"{queue['app_id']:<40}  {queue['IN_QUEUE']:>8}  {queue['IN_PROGRESS']:>11}")
-    if not report["queues"]:
+    if report["queues"]:
+        print_table(
+            ["APP", "IN_QUEUE", "IN_PROGRESS"],
+            [[q["app_id"], str(q["IN_QUEUE"]), str(q["IN_PROGRESS"])] for q in report["queues"]],
+        )
+    else:
         typer.echo("(no queued or running requests)")
     typer.echo("")
-    typer.echo(f"{'WORKER':<40}  {'REMOTE':<6}  {'IN_PROGRESS':>11}  LEASE_UNTIL")
-    for worker in report["workers"]:
-        remote = "yes" if worker["remote"] else "no"
-        typer.echo(
-            f"{worker['worker_id']:<40}  {remote:<6}  {worker['in_progress']:>11}  "
-            f"{worker['lease_expires_at'] or '-'}"
+    if report["workers"]:
+        print_table(
+            ["WORKER", "REMOTE", "IN_PROGRESS", "LEASE_UNTIL"],
+            [
+                [
+                    w["worker_id"],
+                    "yes" if w["remote"] else "no",
+                    str(w["in_progress"]),
+                    w["lease_expires_at"] or "-",
+                ]
+                for w in report["workers"]
+            ],
         )
-    if not report["workers"]:
+    else:
         typer.echo("(no worker holds a request)")
 
 

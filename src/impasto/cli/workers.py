@@ -22,6 +22,7 @@ from impasto.cli.common import (
     migrated_database,
 )
 from impasto.cli.keys import all_keys, key_json
+from impasto.cli.output import print_table
 from impasto.keys.service import KeyService
 from impasto.kit.clock import SystemClock
 from impasto.kit.errors import AppError
@@ -82,10 +83,18 @@ def list_tokens(as_json: JsonOption = False, data_dir: DataDirOption = None) -> 
     if as_json:
         echo_json({"worker_keys": [key_json(key) for key in keys]})
         return
-    typer.echo(f"{'KEY_ID':<36}  {'CREATED':<20}  {'APPS':<30}  ALIAS")
-    for key in keys:
-        apps = ",".join(key.apps) if key.apps is not None else ALL_APPS
-        typer.echo(f"{key.key_id:<36}  {iso_z(key.created_at):<20}  {apps:<30}  {key.alias}")
+    print_table(
+        ["KEY_ID", "CREATED", "APPS", "ALIAS"],
+        [
+            [
+                k.key_id,
+                iso_z(k.created_at),
+                ",".join(k.apps) if k.apps is not None else ALL_APPS,
+                k.alias,
+            ]
+            for k in keys
+        ],
+    )
 
 
 @token.command("revoke")
