@@ -18,7 +18,6 @@ from impasto.cli.common import (
     load_settings,
     migrated_database,
 )
-from impasto.cli.output import print_table
 from impasto.kit.clock import SystemClock
 from impasto.kit.errors import AppError
 from impasto.teams.service import TeamService
@@ -127,3 +126,12 @@ def _set(account: str, endpoint_id: str, access: str | None, data_dir: Path | No
         except AppError as exc:
             fail(exc.message, code=2)
     typer.echo(f"{account} {endpoint_id}: {access or 'no rule'}")
+
+
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    """Columns padded to their widest cell."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    for row in [headers, *rows]:
+        typer.echo(
+            "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        )

@@ -44,6 +44,9 @@ def test_organizations_and_rules(impasto: CliRunner) -> None:
         ("*", "BLOCKED"),
         ("impasto/debug", "ALLOWED"),
     ]
+    table = _run(impasto, "teams", "access", "list", "corp").splitlines()
+    assert table[0].split() == ["ACCOUNT", "ENDPOINT_ID", "ACCESS"]
+    assert table[2].split() == ["corp", "impasto/debug", "ALLOWED"]
     _run(impasto, "teams", "access", "unset", "corp", "*")
     assert "no rule" in _run(impasto, "teams", "access", "unset", "corp", "*", code=2)
     _run(impasto, "teams", "remove", "ml")
