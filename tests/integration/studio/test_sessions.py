@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -224,3 +225,12 @@ def test_a_revoked_key_cannot_sign_in(container: Container) -> None:
 def test_worker_refusal_is_permission_denied(container: Container) -> None:
     with container.database.session(write=True) as session, pytest.raises(PermissionDenied):
         StudioSessions(session, container.clock, container.ids).sign_in(make_worker_key(container))
+
+
+def test_the_cookie_is_secure_under_tls(app: FastAPI, container: Container) -> None:
+    with TestClient(app, base_url="https://testserver") as tls:
+        answer = tls.post(
+            "/sign-in", data={"key": make_key(container, "acme")}, follow_redirects=False
+        )
+    assert answer.status_code == 303
+    assert "Secure" in answer.headers["set-cookie"]
