@@ -185,6 +185,10 @@ def test_deploy_call_redeploy_and_isolation(
     refused = deploy(processes, server, other, str(app_file), "--name", "mine")
     assert refused.returncode == 1
     assert "403" in refused.stderr
+    # fal's --auth public shares it with every key.
+    shared = deploy(processes, server, key, str(app_file), "--auth", "public")
+    assert shared.returncode == 0, shared.stderr
+    assert call(server, other, "eve").json() == {"text": "welcome from-greetlib eve"}
 
 
 def test_remote_worker_fetches_the_revision(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import os
+from enum import StrEnum
 from typing import Annotated, Any
 
 import httpx
@@ -19,6 +20,13 @@ from impasto.cli.common import JsonOption, echo_json, fail
 from impasto.cli.packing import PackingError, locate, pack
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+class AuthMode(StrEnum):
+    PRIVATE = "private"
+    PUBLIC = "public"
+
+
 DEPLOY_TIMEOUT = 120.0
 
 UrlOption = Annotated[
@@ -39,7 +47,14 @@ KeyOption = Annotated[
 
 def deploy(
     target: Annotated[str, typer.Argument(metavar="PATH[::CLASS]")],
-    name: Annotated[str | None, typer.Option(help="App name [default: the class's]")] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", "--app-name", help="App name [default: the class's]"),
+    ] = None,
+    auth: Annotated[
+        AuthMode | None,
+        typer.Option(help="fal's spelling of --public/--private", show_default=False),
+    ] = None,
     public: Annotated[
         bool | None,
         typer.Option(
@@ -53,6 +68,10 @@ def deploy(
     as_json: JsonOption = False,
 ) -> None:
     """Deploy (or redeploy) an app's code; its endpoints join the catalog."""
+    if auth is not None:
+        if public is not None and public != (auth is AuthMode.PUBLIC):
+            fail("--auth and --public/--private disagree", code=2)
+        public = auth is AuthMode.PUBLIC
     answer = send(target, name=name, public=public, url=url, key=key)
     if as_json:
         echo_json(answer)

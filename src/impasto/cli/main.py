@@ -19,6 +19,7 @@ app = typer.Typer(
     help="Impasto: self-hosted generative-media platform with fal-compatible APIs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts say "[default: ...]": plain text, not markup
 )
 app.command()(serve)
 app.command()(migrate)
