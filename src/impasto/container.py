@@ -21,6 +21,7 @@ from impasto.kit.cursors import Cursors
 from impasto.kit.db import Database
 from impasto.kit.egress.addresses import AddressPolicy
 from impasto.kit.egress.fetch import FetchLimits, UrlFetcher
+from impasto.kit.extras import require
 from impasto.kit.http.base_url import own_origins
 from impasto.kit.http.connections import ConnectionLimits
 from impasto.kit.http.metrics import HttpMetrics
@@ -41,6 +42,7 @@ from impasto.vectors.metrics import VectorMetrics
 from impasto.vectors.pgvector import pgvector_available
 from impasto.webhooks.core import Webhooks, build_webhooks
 from impasto.webhooks.signing_keys import load_signing_keys
+from impasto.weights.manager import WeightsLayout, WeightsManager
 from impasto.workers.metrics import RunnerMetrics
 from impasto.workflows.engine import NAMESPACE, WorkflowEngine
 
@@ -290,6 +292,7 @@ def build_object_store(settings: Settings) -> ObjectStore:
 
         return MemoryObjectStore()
     if settings.storage_backend is StorageBackend.S3:
+        require("boto3", feature="S3 storage", extra="s3")
         from impasto.storage.s3 import S3ObjectStore, make_s3_client
 
         assert settings.s3_bucket is not None  # checked by Settings
@@ -314,6 +317,13 @@ def embedder_registry(settings: Settings) -> EmbedderRegistry:
         models_dir=settings.models_dir,
         cache_dir=settings.data_dir / "cache" / "embedders",
     )
+
+
+def weights_manager(settings: Settings, database: Database, clock: Clock) -> WeightsManager:
+    """The weights manager on ``IMPASTO_WEIGHTS_DIR`` (default ``<data_dir>/weights``); the
+    Hub endpoint and token are ``huggingface_hub``'s own (``HF_ENDPOINT``, ``HF_TOKEN``)."""
+    layout = WeightsLayout(settings.weights_dir or settings.data_dir / "weights")
+    return WeightsManager(database, clock, layout, operator=settings.bootstrap_owner)
 
 
 def configured_apps(settings: Settings) -> ConfiguredApps:

@@ -13,6 +13,7 @@ from impasto.cli.serve import serve
 from impasto.cli.status import status
 from impasto.cli.worker import worker
 from impasto.kit.diskspace import describe, is_disk_full
+from impasto.kit.extras import MissingExtra
 
 app = typer.Typer(
     name="impasto",
@@ -53,6 +54,9 @@ def _root(
 def main() -> None:
     try:
         app()
+    except MissingExtra as exc:  # a setting names a backend this install lacks
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
     except Exception as exc:
         # A full disk during start-up (migrations, key bootstrap, secret files) or any
         # command is the operator's to fix: one line, not a traceback.

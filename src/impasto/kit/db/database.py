@@ -23,6 +23,8 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
+from impasto.kit.extras import require
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_CACHE_KIB = 64 * 1024
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
@@ -71,7 +73,9 @@ class Database:
 def _normalise(url: URL) -> URL:
     # ``postgresql://`` means psycopg 3 here, not SQLAlchemy's psycopg2 default.
     if url.drivername in {"postgresql", "postgres"}:
-        return url.set(drivername="postgresql+psycopg")
+        url = url.set(drivername="postgresql+psycopg")
+    if url.drivername == "postgresql+psycopg":
+        require("psycopg", feature="PostgreSQL", extra="postgres")
     return url
 
 
