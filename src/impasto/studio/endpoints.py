@@ -126,7 +126,7 @@ for _name, _title in (
     ("requests", "Requests"),
     ("assets", "Assets"),
     ("keys", "Keys"),
-    ("apps", "Apps and workers"),
+    ("apps", "Apps"),
 ):
     _section(_name, _title)
 

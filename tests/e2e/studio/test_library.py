@@ -162,8 +162,13 @@ def test_hostile_text_renders_as_text(page: playwright.Page, studio: Studio) -> 
 
 
 def test_apps_page_for_admin(page: playwright.Page, studio: Studio) -> None:
-    sign_in(page, studio, studio.admin)
+    _, key = studio.owner_key()
+    with studio.api(key) as api:
+        _run(api, "impasto/debug", {"payload": "one"})
+        _run(api, "impasto/debug", {"fail": True})
+    sign_in(page, studio, key)
     page.goto(f"{studio.url}/apps")
-    page.wait_for_selector("[data-app='impasto/debug']")
-    page.wait_for_selector("#usage .chart")
+    expect(page.locator("[data-app='impasto/debug'] td").nth(2)).to_have_text("0")  # queued
+    expect(page.locator("#usage")).to_contain_text("2 requests, error rate 50.0%")
+    expect(page.locator("#usage .chart .bar.bad")).to_have_count(1)
     shot(page, studio, "apps")

@@ -24,3 +24,28 @@ def test_search_the_gallery_and_open_a_model(page: playwright.Page, studio: Stud
     page.click("text=curl")
     assert f"{studio.url}/queue/impasto/image-tools/resize" in page.locator("#snippet").inner_text()
     shot(page, studio, "model")
+
+
+def test_pages_fit_a_phone_and_work_from_the_keyboard(
+    page: playwright.Page, studio: Studio
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, studio, studio.admin)
+    for path in ("/models", "/models/impasto/image-tools/resize", "/requests", "/assets"):
+        page.goto(f"{studio.url}{path}")
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+    page.goto(f"{studio.url}/models")
+    page.wait_for_selector(".tile")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.locator("#model-search").focus()
+    page.keyboard.type("debug")
+    expect(page.locator("#models .tile").first).to_have_attribute(
+        "data-endpoint-id", "impasto/debug"
+    )
+    page.locator("#models .tile").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/models/impasto/debug")
