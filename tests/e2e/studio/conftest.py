@@ -26,6 +26,7 @@ expect = playwright.expect
 expect.set_options(timeout=TIMEOUT * 1000)
 
 CHROMIUM = "/usr/bin/chromium"
+FORM_APP = "admin/form"  # the bootstrap owner: its ADMIN key may call it
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -70,7 +71,8 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
     shots = Path(os.environ.get("IMPASTO_STUDIO_SCREENSHOTS") or tmp / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
     with running(tmp) as processes:
-        server = processes.serve()
+        # Built-in apps, and one whose input has every kind of field (form_app.py).
+        server = processes.serve(IMPASTO_APPS=f"{FORM_APP}=studio.form_app:FormApp")
         yield Studio(url=server.url, admin=admin_key(server), processes=processes, shots=shots)
 
 

@@ -3,12 +3,13 @@ from impasto/debug, a cancelled sleeper, and a 422 shown next to its field."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 from PIL import Image
 
-from tests.e2e.studio.conftest import Studio, expect, playwright, shot, sign_in
+from tests.e2e.studio.conftest import FORM_APP, Studio, expect, playwright, shot, sign_in
 
 
 def _png(path: Path) -> Path:
@@ -68,3 +69,35 @@ def test_field_errors_sit_next_to_their_fields(page: playwright.Page, studio: St
         "aria-invalid", "true"
     )
     expect(page.locator("#run")).to_have_text("")
+
+
+def test_every_kind_of_field_reaches_the_app(page: playwright.Page, studio: Studio) -> None:
+    sign_in(page, studio, studio.admin)
+    page.goto(f"{studio.url}/models/{FORM_APP}")
+    page.fill("[data-field='prompt'] textarea", 'a "quoted" lighthouse\nat dusk')
+    page.select_option("[data-field='style'] select", label="anime")
+    page.fill("[data-field='steps'] input[type=number]", "30")
+    page.locator("[data-field='seed'] button").click()  # Randomise
+    seed = page.locator("[data-field='seed'] input").input_value()
+    assert seed.isdigit()
+    page.check("[data-field='tiled'] input[type=checkbox]")
+    page.fill("[data-field='size.width'] input[type=number]", "256")
+    page.fill("[data-field='tags.0'] input", "coast")
+    page.locator("[data-field='tags'] button", has_text="Add item").click()
+    page.fill("[data-field='tags.1'] input", "night")
+    page.locator("select[aria-label='Mask kind']").select_option(index=1)  # the integer variant
+    page.fill("[data-field='mask'] input[type=number]", "3")
+    page.click("#submit")
+    expect(page.locator("#run-status")).to_have_text("COMPLETED")
+    received = json.loads(page.locator("#result .json").inner_text())["received"]
+    assert received == {
+        "prompt": 'a "quoted" lighthouse\nat dusk',
+        "style": "anime",
+        "steps": 30,
+        "guidance": 7.5,  # left to its default
+        "seed": int(seed),
+        "tiled": True,
+        "size": {"width": 256, "height": 512},
+        "tags": ["coast", "night"],
+        "mask": 3,
+    }
