@@ -93,6 +93,14 @@ def test_find_tag_and_collect_an_output(page: playwright.Page, studio: Studio) -
     assert [tag["name"] for tag in asset["tags"]] == ["keeper"]
     assert asset["request_id"] == resized["request_id"]
     assert [c["name"] for c in collections if c["id"] in asset["collection_ids"]] == ["best of"]
+    page.goto(f"{studio.url}/assets")
+    expect(tiles).to_have_count(2)
+    page.select_option("#asset-tag", label="keeper")
+    expect(tiles).to_have_count(1)
+    expect(tiles.first).to_have_attribute("data-asset-id", asset_id)
+    page.select_option("#asset-tag", [])
+    page.select_option("#asset-collection", label="best of")
+    expect(tiles).to_have_count(1)
     page.goto(f"{studio.url}/assets/{asset_id}")
     page.wait_for_selector("#favorite")
     page.click("#favorite")

@@ -11,7 +11,10 @@ export async function render(view) {
   const media = h("select", { id: "asset-media", "aria-label": "Media type" }, ["", "image", "video", "audio", "3d"].map((value) => h("option", { value }, value || "any media")));
   const source = h("select", { id: "asset-source", "aria-label": "Source" }, ["", "upload", "response"].map((value) => h("option", { value }, value || "any source")));
   const section = h("select", { id: "asset-section", "aria-label": "Section" }, ["all-media", "favorites", "uploads", "generated"].map((value) => h("option", { value }, value)));
-  const tagFilter = h("select", { id: "asset-tag", "aria-label": "Tag" }, h("option", { value: "" }, "any tag"));
+  const tagFilter = h("select", { id: "asset-tag", "aria-label": "Tags (select several)", multiple: true, size: 1 });
+  const tagMode = h("select", { id: "asset-tag-mode", "aria-label": "Match any or all selected tags" },
+    h("option", { value: "any" }, "any of the tags"), h("option", { value: "all" }, "all of the tags"));
+  const characterFilter = h("select", { id: "asset-character", "aria-label": "Character" }, h("option", { value: "" }, "any character"));
   const collectionFilter = h("select", { id: "asset-collection", "aria-label": "Collection" }, h("option", { value: "" }, "all collections"));
   const drop = h("label", { class: "drop", id: "image-search" }, "Search by image: drop one here or ", h("input", { type: "file", accept: "image/*", "aria-label": "Search by image" }));
   const similar = h("p", { class: "muted", id: "similar-note" });
@@ -23,7 +26,7 @@ export async function render(view) {
   const bulk = h("div", { class: "toolbar", id: "bulk" }, h("span", { id: "selected-count" }, "0 selected"), tagName,
     h("button", { type: "button", id: "bulk-tag-button", onclick: tagSelected }, "Tag"), collectionName,
     h("button", { type: "button", id: "bulk-collection-button", onclick: collectSelected }, "Add to collection"));
-  clear(view, h("div", { class: "toolbar", role: "search" }, search, media, source, section, tagFilter, collectionFilter), drop, similar, bulk, grid, note, sentinel);
+  clear(view, h("div", { class: "toolbar", role: "search" }, search, media, source, section, tagFilter, tagMode, collectionFilter, characterFilter), drop, similar, bulk, grid, note, sentinel);
 
   const selected = new Set();
   let imageUrl = params.get("like") ?? "";
@@ -32,12 +35,16 @@ export async function render(view) {
   let done = false;
   let generation = 0;
 
-  const [tags, collections] = await Promise.all([
+  const [tags, collections, characters] = await Promise.all([
     api("/v1/assets/tags").then((answer) => answer.tags ?? []).catch(() => []),
     api("/v1/assets/collections").then((answer) => answer.collections ?? []).catch(() => []),
+    api("/v1/assets/characters").then((answer) => answer.characters ?? []).catch(() => []),
   ]);
   tagFilter.append(...tags.map((tag) => h("option", { value: tag.id }, tag.name)));
+  tagFilter.size = Math.min(Math.max(tags.length, 1), 4);
   collectionFilter.append(...collections.map((item) => h("option", { value: item.id }, item.name)));
+  characterFilter.append(...characters.filter((item) => item.character_identifier)
+    .map((item) => h("option", { value: item.character_identifier }, item.name)));
   if (imageUrl) similar.textContent = "Showing assets that look like the chosen one.";
   if (onlyRequest) similar.textContent = `Showing the outputs of request ${onlyRequest}.`;
 
@@ -48,7 +55,9 @@ export async function render(view) {
     try {
       const page = await api(`${base}${query({
         q: imageUrl ? undefined : search.value.trim(), search_image_url: imageUrl || undefined,
-        media_type: media.value, source: source.value, section: section.value, tag_id: tagFilter.value, limit: PAGE, cursor,
+        media_type: media.value, source: source.value, section: section.value,
+        tag_id: [...tagFilter.selectedOptions].map((option) => option.value), tag_mode: tagMode.value,
+        character_identifier: characterFilter.value, limit: PAGE, cursor,
       })}`);
       if (mine !== generation) return false;
       const items = (page.assets ?? []).filter((asset) => !onlyRequest || asset.request_id === onlyRequest);
@@ -140,6 +149,6 @@ export async function render(view) {
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", (event) => { event.preventDefault(); drop.classList.remove("over"); if (event.dataTransfer.files[0]) byImage(event.dataTransfer.files[0]); });
   search.addEventListener("input", debounce(() => { imageUrl = ""; similar.textContent = ""; restart(); }, 250));
-  for (const control of [media, source, section, tagFilter, collectionFilter]) control.addEventListener("change", restart);
+  for (const control of [media, source, section, tagFilter, tagMode, collectionFilter, characterFilter]) control.addEventListener("change", restart);
   await fill();
 }
