@@ -24,6 +24,14 @@ def test_search_the_gallery_and_open_a_model(page: playwright.Page, studio: Stud
     page.click("text=curl")
     assert f"{studio.url}/queue/impasto/image-tools/resize" in page.locator("#snippet").inner_text()
     shot(page, studio, "model")
+    page.click("#favorite")
+    expect(page.locator("#favorite")).to_have_attribute("aria-pressed", "true")
+    page.goto(f"{studio.url}/models")
+    page.check("#model-favorites")
+    expect(page.locator("#models .tile")).to_have_count(1)
+    expect(page.locator("#models .tile")).to_have_attribute(
+        "data-endpoint-id", "impasto/image-tools/resize"
+    )
 
 
 def test_pages_fit_a_phone_and_work_from_the_keyboard(

@@ -22,6 +22,16 @@ export async function render(view, endpointId) {
   const output = paths[`/${endpointId}/requests/{request_id}`]?.get?.responses?.["200"]?.content?.["application/json"]?.schema;
   const form = buildForm(input, normal);
   const price = h("span", { class: "muted" });
+  const favorite = h("button", { type: "button", class: "secondary", id: "favorite", "aria-pressed": String(Boolean(meta.is_favorited)) },
+    meta.is_favorited ? "★ Favorite" : "☆ Favorite");
+  favorite.addEventListener("click", async () => {
+    const on = favorite.getAttribute("aria-pressed") !== "true";
+    try {
+      await api(`/v1/models/favorites/${endpointId}`, { method: on ? "PUT" : "DELETE" });
+      favorite.setAttribute("aria-pressed", String(on));
+      favorite.textContent = on ? "★ Favorite" : "☆ Favorite";
+    } catch (error) { toast(error.message); }
+  });
   api(`/v1/models/pricing${query({ endpoint_id: endpointId })}`)
     .then((answer) => {
       const item = answer.prices?.[0];
@@ -49,7 +59,7 @@ export async function render(view, endpointId) {
   clear(view,
     h("p", {}, meta.description ?? ""),
     h("div", { class: "chips" }, h("span", { class: "chip" }, endpointId), meta.category ? h("span", { class: "chip" }, meta.category) : null,
-      meta.status ? h("span", { class: "chip" }, meta.status) : null, (meta.tags ?? []).map((tag) => h("span", { class: "chip" }, tag)), price),
+      meta.status ? h("span", { class: "chip" }, meta.status) : null, (meta.tags ?? []).map((tag) => h("span", { class: "chip" }, tag)), price, favorite),
     h("div", { class: "columns" },
       h("section", { class: "card", "aria-labelledby": "pg-title" }, h("h2", { id: "pg-title" }, "Playground"), playground),
       h("section", { class: "card", "aria-labelledby": "result-title" }, h("h2", { id: "result-title" }, "Result"), run)),
