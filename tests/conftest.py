@@ -22,6 +22,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import make_url, text
 from sqlalchemy.engine import URL
 
+# Tests never reach the real Hugging Face Hub: a pull with no stand-in Hub
+# (tests/integration/weights/standin_hub.py) fails fast on a closed loopback port. Set
+# before huggingface_hub is first imported, which reads it once.
+os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"
+
 from impasto.app import create_app
 from impasto.config import Settings
 from impasto.container import Container, build_container

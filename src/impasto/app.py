@@ -15,7 +15,13 @@ from impasto.assets.tasks import indexing, loading_vectors
 from impasto.catalog.admin.endpoints import router as catalog_admin_router
 from impasto.catalog.endpoints import router as catalog_router
 from impasto.config import Settings
-from impasto.container import Container, build_container, build_indexer, configured_apps
+from impasto.container import (
+    Container,
+    build_container,
+    build_indexer,
+    configured_apps,
+    weights_manager,
+)
 from impasto.deps import CLOCK, CURSORS, DATABASE, IDS, SETTINGS, provide
 from impasto.files.cdn.endpoints import router as files_cdn_router
 from impasto.files.deps import FILES, URL_FETCHER
@@ -55,6 +61,8 @@ from impasto.usage.organization.endpoints import router as organization_router
 from impasto.webhooks.deps import WEBHOOKS
 from impasto.webhooks.endpoints import router as webhooks_router
 from impasto.webhooks.tasks import delivering
+from impasto.weights.deps import WEIGHTS
+from impasto.weights.endpoints import router as weights_router
 from impasto.workers.embedded import embedded_worker
 from impasto.workflows.endpoints import router as workflows_router
 
@@ -129,6 +137,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         catalog_router,
         assets_router,
         catalog_admin_router,
+        weights_router,
         scenario_router,
         scenario_assets_router,
         files_storage_router,
@@ -174,6 +183,7 @@ def _provide(app: FastAPI, container: Container) -> None:
     provide(app, RUNS, container.runs)
     provide(app, WEBHOOKS, container.webhooks)
     provide(app, REGISTRY, container.registry)
+    provide(app, WEIGHTS, weights_manager(container.settings, container.database, container.clock))
 
 
 def _install_openapi(app: FastAPI) -> None:

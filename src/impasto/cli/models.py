@@ -36,12 +36,13 @@ from impasto.cli.common import (
     migrated_database,
 )
 from impasto.config import Settings
+from impasto.container import weights_manager
 from impasto.kit.clock import SystemClock
 from impasto.kit.db import Database
 from impasto.kit.errors import AppError
 from impasto.kit.logging import configure_logging
 from impasto.models import InstalledModel
-from impasto.weights.manager import WeightsLayout, WeightsManager
+from impasto.weights.manager import WeightsManager
 from impasto.weights.progress import PullProgress
 from impasto.weights.service import ModelView
 
@@ -62,8 +63,7 @@ NameOption = Annotated[
 def _manager(settings: Settings, database: Database) -> WeightsManager:
     # Log lines to stderr, so that stdout holds only the answer (--json).
     configure_logging(settings.log_level, settings.log_format)
-    layout = WeightsLayout(settings.weights_dir or settings.data_dir / "weights")
-    return WeightsManager(database, SystemClock(), layout, operator=settings.bootstrap_owner)
+    return weights_manager(settings, database, SystemClock())
 
 
 @app.command("pull")

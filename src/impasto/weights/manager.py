@@ -76,7 +76,7 @@ class WeightsManager:
         self._database = database
         self._clock = clock
         self._layout = layout
-        self._operator = operator
+        self.operator = operator
         self._source = HubSource(layout.hub_cache, hub_endpoint, hub_token)
         self.board = board or PullBoard()
 
@@ -181,4 +181,4 @@ class WeightsManager:
             return recorded
 
     def _service(self, session: Session) -> WeightsService:
-        return WeightsService(session, self._clock, operator=self._operator)
+        return WeightsService(session, self._clock, operator=self.operator)
