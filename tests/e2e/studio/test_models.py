@@ -57,3 +57,19 @@ def test_pages_fit_a_phone_and_work_from_the_keyboard(
     page.locator("#models .tile").first.focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/models/impasto/debug")
+
+
+def test_dark_mode_follows_the_system(browser: playwright.Browser, studio: Studio) -> None:
+    for scheme, dark in (("light", False), ("dark", True)):
+        context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+        try:
+            page = context.new_page()
+            sign_in(page, studio, studio.admin)
+            page.wait_for_selector(".tile")
+            rgb = page.evaluate("getComputedStyle(document.body).backgroundColor")
+            channels = [int(part) for part in rgb[rgb.index("(") + 1 : -1].split(",")[:3]]
+            assert (sum(channels) / 3 < 80) is dark, rgb
+            if dark:
+                shot(page, studio, "models-dark")
+        finally:
+            context.close()
