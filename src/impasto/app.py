@@ -46,12 +46,14 @@ from impasto.runs.queue.deps import RUNS
 from impasto.runs.queue.endpoints import router as queue_router
 from impasto.runs.records.endpoints import queue_router as app_queue_router
 from impasto.runs.records.endpoints import router as records_router
+from impasto.runs.records.endpoints import serverless_requests_router
 from impasto.runs.sync.endpoints import router as run_router
 from impasto.runs.sync.websockets import router as ws_router
 from impasto.runs.tasks import deploying, reaping
 from impasto.runs.workers.endpoints import router as worker_router
 from impasto.scenario.assets.endpoints import router as scenario_assets_router
 from impasto.scenario.models.endpoints import router as scenario_router
+from impasto.serverless.endpoints import router as serverless_router
 from impasto.studio.credentials import SessionStore
 from impasto.studio.endpoints import router as studio_router
 from impasto.studio.middleware import SessionCookieMiddleware
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         files_cdn_router,
         webhooks_router,
         records_router,
+        serverless_requests_router,
         usage_router,
         organization_router,
         teams_router,
@@ -153,6 +156,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app_queue_router,
         workflows_router,
         apps_router,
+        serverless_router,
         queue_router,
         ws_router,
         run_router,

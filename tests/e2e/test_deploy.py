@@ -135,6 +135,16 @@ def wait_for_text(server: Process, key: str, expected: str) -> None:
     pytest.fail(f"still {text!r}, not {expected!r}")
 
 
+def app_events(server: Process, key: str) -> list[str]:
+    answer = httpx.get(
+        f"{server.url}/v1/serverless/apps/admin/greeter/events",
+        headers=headers(key),
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 200, answer.text
+    return [event["category"] for event in answer.json()["events"]]
+
+
 def owner_key(processes: Processes, owner: str) -> str:
     created = subprocess.run(
         [sys.executable, "-m", "impasto", "keys", "create", "--owner", owner],
@@ -162,6 +172,12 @@ def test_deploy_call_redeploy_and_isolation(
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"text": "hello from-greetlib ann"}
 
+    # The embedded worker reports its runners: the app's events show the start.
+    deadline = time.monotonic() + TIMEOUT
+    while "runner_started" not in (events := app_events(server, key)):
+        assert time.monotonic() < deadline, events
+        time.sleep(0.5)
+
     app_file.write_text(APP.replace('GREETING = "hello"', 'GREETING = "welcome"'))
     redeployed = deploy(processes, server, key, f"{app_file}::Greeter", "--json")
     assert redeployed.returncode == 0, redeployed.stderr
@@ -173,6 +189,11 @@ def test_deploy_call_redeploy_and_isolation(
     assert len(revisions) == 2
     assert detail.json()["revision_id"] == revisions[0]["revision_id"]
     assert revisions[0]["requirements"] == ["greetlib==1.0"]
+    # The old revision's runner was retired by the redeploy.
+    deadline = time.monotonic() + TIMEOUT
+    while "runner_draining" not in (events := app_events(server, key)):
+        assert time.monotonic() < deadline, events
+        time.sleep(0.5)
 
     # Private by default: another owner can neither call it nor see it.
     other = owner_key(processes, "bob")

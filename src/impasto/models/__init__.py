@@ -2,7 +2,7 @@
 
 from impasto.models.account import Account
 from impasto.models.api_key import ApiKey, KeyScope
-from impasto.models.app_revision import AppCode, AppRevision
+from impasto.models.app_revision import AppCode, AppEvent, AppRevision, RunnerSample
 from impasto.models.asset import (
     Asset,
     AssetCollection,
@@ -40,6 +40,7 @@ __all__ = [
     "Account",
     "ApiKey",
     "AppCode",
+    "AppEvent",
     "AppRevision",
     "Asset",
     "AssetCollection",
@@ -66,6 +67,7 @@ __all__ = [
     "OwnerStorageSettings",
     "PendingUpload",
     "RequestRecord",
+    "RunnerSample",
     "RunEvent",
     "StoredFile",
     "StudioSession",

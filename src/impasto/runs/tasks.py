@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from impasto.apps import BUILTIN_OWNER, builtin_apps
 from impasto.kit.background import Round, every, in_background, periodic
 from impasto.kit.db import Database
 from impasto.kit.logging import get_logger
 from impasto.kit.threads import in_session
+from impasto.runs.deployments.activity import AppActivity
 from impasto.runs.deployments.service import DeploymentService
 from impasto.runs.queue.leases import LeaseService
 from impasto.runs.queue.service import RunDeps
@@ -22,6 +24,7 @@ logger = get_logger(__name__)
 # While the database is unreachable at start, deployment is retried after 1 s, 2 s, 4 s...
 DEPLOY_RETRY_SECONDS = 1.0
 DEPLOY_RETRY_MAX_SECONDS = 30.0
+PRUNE_SECONDS = 3600.0  # app events and runner samples past their retention, hourly
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +96,24 @@ def parse_app_setting(item: str, default_owner: str) -> tuple[str, str, str | No
 
 @asynccontextmanager
 async def reaping(database: Database, deps: RunDeps, interval: float) -> AsyncIterator[None]:
-    """Re-queue requests of workers that stopped renewing their leases (0: never)."""
+    """Re-queue requests of workers that stopped renewing their leases (0: never), and
+    forget app activity past its retention."""
+
+    pruned_at = -PRUNE_SECONDS
+
+    def prune(session: Session) -> int:
+        return AppActivity(session, deps.clock, deps.ids).prune()
 
     async def reap() -> None:
+        nonlocal pruned_at
         reaped = await in_session(database, lambda s: LeaseService(s, deps).reap(), write=True)
         if reaped:
             logger.info("leases_reaped", count=reaped)
+        if deps.clock.monotonic() - pruned_at >= PRUNE_SECONDS:
+            pruned_at = deps.clock.monotonic()
+            pruned = await in_session(database, prune, write=True)
+            if pruned:
+                logger.info("app_activity_pruned", rows=pruned)
 
     async with every(interval, reap, name="queue-reaper", log=logger, failure="reap_failed"):
         yield

@@ -29,6 +29,7 @@ from impasto.runners.errors import (
 from impasto.runners.events import LogEvent, Outcome, PartialEvent, ProgressEvent
 from impasto.runners.request_run import RunRequest
 from impasto.runners.spool import SpooledFile, replace_refs
+from impasto.runs.deployments.activity import Sample
 from impasto.runs.queue.completion import Result, platform_failure
 from impasto.runs.queue.leases import Claim
 from impasto.runs.workers.local_link import AppSpec
@@ -52,6 +53,7 @@ class AgentConfig:
     heartbeat_seconds: float = 5.0
     poll_seconds: float = 5.0
     apps_refresh_seconds: float = 10.0
+    sample_seconds: float = 60.0  # runner counts per app (runner history's resolution)
     only_apps: frozenset[str] | None = None  # app ids this worker serves; None: all
     # Apps deployed as code: where their revisions and requirements go (None: only apps
     # importable from this environment can run here).
@@ -76,6 +78,8 @@ class WorkerAgent:
         self._side_tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._apps_checked = 0.0
+        self._activity: list[tuple[str, str, dict[str, str]]] = []  # runner events to send
+        self._sampled = 0.0
         self._code = CodeCache(config.code, link.fetch_code) if config.code else None
 
     async def start(self) -> None:
@@ -175,6 +179,7 @@ class WorkerAgent:
             on_loaded,
             self._metrics,
             self._prepare_code,
+            lambda category, payload: self._activity.append((app.app_id, category, payload)),
         )
 
     async def _prepare_code(self, app: AppSpec) -> CodePaths:
@@ -306,6 +311,7 @@ class WorkerAgent:
     async def _heartbeat_loop(self) -> None:
         while not self._stopping.is_set():
             await self._link.wait_for_cancel(self._config.heartbeat_seconds)
+            await self._send_activity()
             ids = list(self._running)
             if not ids:
                 continue
@@ -318,6 +324,25 @@ class WorkerAgent:
                 runner = self._runners.get(request_id)
                 if runner is not None:
                     await runner.cancel(request_id)
+
+    async def _send_activity(self) -> None:
+        """Runner events as they come, and a count of each app's runners once a sample
+        period (apps with none are left out: no sample means none)."""
+        events, self._activity = self._activity, []
+        samples: list[Sample] = []
+        now = time.monotonic()
+        if now - self._sampled >= self._config.sample_seconds:
+            self._sampled = now
+            for app_id, pool in self._pools.items():
+                counts = pool.counts()
+                if any(counts):
+                    samples.append(Sample(app_id, *counts))
+        if not events and not samples:
+            return
+        try:
+            await self._link.app_activity(events, samples)
+        except Exception:
+            logger.exception("app_activity_failed", events=len(events))
 
 
 class _EventBatch:

@@ -27,6 +27,7 @@ from impasto.kit.clock import Clock
 from impasto.kit.egress.fetch import UrlFetcher
 from impasto.kit.logging import get_logger
 from impasto.runners.spool import SpooledFile
+from impasto.runs.deployments.activity import Sample
 from impasto.runs.queue.completion import Result
 from impasto.runs.queue.leases import Beat, Claim
 from impasto.runs.workers.local_link import AppSpec
@@ -87,6 +88,19 @@ class HttpLink:
     async def apps(self) -> list[AppSpec]:
         answer = await self._call("GET", "/apps", params={"worker_id": self.worker_id})
         return [AppSpec.from_json(item) for item in answer["apps"]]
+
+    async def app_activity(
+        self, events: Sequence[tuple[str, str, dict[str, str]]], samples: Sequence[Sample]
+    ) -> None:
+        body = {
+            "worker_id": self.worker_id,
+            "events": [
+                {"app_id": app_id, "category": category, "payload": payload}
+                for app_id, category, payload in events
+            ],
+            "samples": [sample.__dict__ for sample in samples],
+        }
+        await self._call("POST", "/apps/activity", json=body)
 
     async def fetch_code(self, app_id: str, revision_id: str) -> bytes:
         params = {"worker_id": self.worker_id, "app_id": app_id, "revision_id": revision_id}

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from impasto.runners.spool import SpooledFile
+from impasto.runs.deployments.activity import Sample
 from impasto.runs.queue.completion import Result
 from impasto.runs.queue.leases import Beat, Claim
 from impasto.runs.workers.local_link import AppSpec
@@ -14,6 +15,12 @@ from impasto.runs.workers.local_link import AppSpec
 
 class WorkerLink(Protocol):
     async def apps(self) -> list[AppSpec]: ...
+
+    async def app_activity(
+        self, events: Sequence[tuple[str, str, dict[str, str]]], samples: Sequence[Sample]
+    ) -> None:
+        """Runner lifecycle events ``(app_id, category, payload)`` and runner counts."""
+        ...
 
     async def fetch_code(self, app_id: str, revision_id: str) -> bytes:
         """The zip archive of an app revision's code (``impasto.workers.code``)."""

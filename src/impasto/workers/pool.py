@@ -13,6 +13,7 @@ start runners of the new code.
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -25,6 +26,8 @@ from impasto.workers.metrics import RunnerMetrics
 
 logger = get_logger(__name__)
 PrepareCode = Callable[[AppSpec], Awaitable[CodePaths]]
+OnEvent = Callable[[str, dict[str, str]], None]  # a runner event: (category, payload)
+HOST = socket.gethostname()
 
 
 class AppPool:
@@ -36,9 +39,12 @@ class AppPool:
         on_loaded: Callable[[bool], None],
         metrics: RunnerMetrics | None = None,
         prepare: PrepareCode | None = None,
+        on_event: OnEvent | None = None,
     ) -> None:
         self._metrics = metrics or RunnerMetrics()
         self._prepare = prepare
+        self._on_event = on_event or (lambda category, payload: None)
+        self._starting = 0
         self._spool = spool_root
         self._resolver = resolver
         self._on_loaded = on_loaded
@@ -86,6 +92,7 @@ class AppPool:
             self._hints = {}
             for runner in old:
                 self._idle_since.pop(id(runner), None)
+                self._event("runner_draining", runner, reason="redeployed")
             self._retiring += old
             logger.info("runners_recycled", app=app.app_id, runners=len(old))
             await self._stop_idle_retired()
@@ -143,8 +150,15 @@ class AppPool:
         if runners:
             self._report_loaded(False)
 
+    def counts(self) -> tuple[int, int, int, int]:
+        """Runners by fal's states: running, idle, pending (starting), draining."""
+        alive = [runner for runner in self._runners if runner.alive]
+        running = sum(1 for runner in alive if runner.in_flight)
+        return running, len(alive) - running, self._starting, len(self._retiring)
+
     async def _start(self) -> RunnerHandle:
         began = time.monotonic()
+        self._starting += 1
         try:
             paths = await self._prepare(self.app) if self._prepare else CodePaths()
             spec = RunnerSpec(
@@ -158,8 +172,12 @@ class AppPool:
             runner = await RunnerHandle.start(spec, resolver=self._resolver)
         except Exception as exc:
             self._metrics.start_failed(self.app.app_id, exc)
+            self._on_event("runner_startup_failure", {"reason": str(exc)[:1000]})
             raise
+        finally:
+            self._starting -= 1
         self._metrics.started(self.app.app_id, time.monotonic() - began)
+        self._event("runner_started", runner)
         self._runners.append(runner)
         logger.info("runner_started", app=self.app.app_id, pid=runner.pid)
         self._report_loaded(True)
@@ -189,7 +207,7 @@ class AppPool:
         dead = [runner for runner in self._runners if not runner.alive]
         for runner in dead:
             self._runners.remove(runner)
-            self._gone(runner)
+            self._gone(runner, failed=True)
             logger.warning(
                 "runner_exited",
                 app=self.app.app_id,
@@ -200,6 +218,11 @@ class AppPool:
         if dead:
             self._hints = {h: r for h, r in self._hints.items() if r.alive}
 
-    def _gone(self, runner: RunnerHandle) -> None:
+    def _gone(self, runner: RunnerHandle, *, failed: bool = False) -> None:
         """Count a runner that left the pool (once: it is out of ``_runners`` now)."""
-        self._metrics.exited(self.app.app_id, runner.exit_reason or "stopped")
+        reason = runner.exit_reason or "stopped"
+        self._metrics.exited(self.app.app_id, reason)
+        self._event("runner_failed" if failed else "runner_finished", runner, reason=reason)
+
+    def _event(self, category: str, runner: RunnerHandle, **payload: str) -> None:
+        self._on_event(category, {"job_id": f"{HOST}:{runner.pid}", **payload})

@@ -1,4 +1,4 @@
-"""app code revisions
+"""app code revisions, app events and runner samples
 
 Revision ID: 0011
 Revises: 0010
@@ -47,9 +47,44 @@ def upgrade() -> None:
     op.create_index("ix_app_revisions_code_sha256", "app_revisions", ["code_sha256"])
     with op.batch_alter_table("apps") as batch:
         batch.add_column(sa.Column("revision_id", sa.String(36), nullable=True))
+    op.create_table(
+        "app_events",
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("app_id", sa.String(255), nullable=False),
+        sa.Column("category", sa.String(32), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name="pk_app_events"),
+        sa.ForeignKeyConstraint(
+            ["app_id"], ["apps.app_id"], name="fk_app_events_app_id_apps", ondelete="CASCADE"
+        ),
+    )
+    op.create_index("ix_app_events_app_id_created_at", "app_events", ["app_id", "created_at"])
+    op.create_table(
+        "runner_samples",
+        sa.Column("sample_id", sa.String(36), nullable=False),
+        sa.Column("app_id", sa.String(255), nullable=False),
+        sa.Column("worker", sa.String(128), nullable=False),
+        sa.Column("sampled_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("running", sa.Integer(), nullable=False),
+        sa.Column("idle", sa.Integer(), nullable=False),
+        sa.Column("pending", sa.Integer(), nullable=False),
+        sa.Column("draining", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("sample_id", name="pk_runner_samples"),
+        sa.ForeignKeyConstraint(
+            ["app_id"], ["apps.app_id"], name="fk_runner_samples_app_id_apps", ondelete="CASCADE"
+        ),
+    )
+    op.create_index(
+        "ix_runner_samples_app_id_sampled_at", "runner_samples", ["app_id", "sampled_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_runner_samples_app_id_sampled_at", table_name="runner_samples")
+    op.drop_table("runner_samples")
+    op.drop_index("ix_app_events_app_id_created_at", table_name="app_events")
+    op.drop_table("app_events")
     with op.batch_alter_table("apps") as batch:
         batch.drop_column("revision_id")
     op.drop_index("ix_app_revisions_code_sha256", table_name="app_revisions")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,10 @@ class DeploymentRepository:
 
     def all(self) -> list[DeployedApp]:
         return list(self._session.scalars(select(DeployedApp).order_by(DeployedApp.app_id)))
+
+    def existing(self, app_ids: Iterable[str]) -> set[str]:
+        query = select(DeployedApp.app_id).where(DeployedApp.app_id.in_(list(app_ids)))
+        return set(self._session.scalars(query))
 
     def save(self, app: DeployedApp) -> None:
         self._session.add(app)

@@ -27,7 +27,8 @@ from impasto.kit.clock import Clock
 from impasto.kit.errors import InvalidRequest, NotFound
 from impasto.kit.ids import IdGenerator
 from impasto.models import AppCode, AppRevision, DeployedApp
-from impasto.runs.deployments.service import DeploymentService
+from impasto.runs.deployments.activity import AppActivity
+from impasto.runs.deployments.service import DeploymentService, auth_mode
 from impasto.sdk.app import AppSettings, checked_requirements
 from impasto.sdk.introspect import AppManifest, EndpointInfo
 from impasto.sdk.naming import normalize_path, validate_app_name
@@ -39,6 +40,13 @@ MAX_ENDPOINTS = 64
 ENTRY_PATTERN = re.compile(
     r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"
 )
+
+
+@dataclass(frozen=True)
+class _AppState:
+    revision_id: str | None
+    settings: dict[str, Any]
+    auth_mode: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ class RevisionService:
             self._session.add(
                 AppCode(sha256=sha256, size=len(given.code), data=given.code, created_at=now)
             )
+        before = self._state(given.owner, given.name or manifest.name)
         revision_id = self._ids.new()
         app = self.deployments.register(
             manifest,
@@ -97,8 +106,39 @@ class RevisionService:
             created_at=now,
         )
         self._session.add(revision)
+        self._record_deploy(app, revision, before)
         self._session.flush()
         return app, revision
+
+    def _state(self, owner: str, name: str) -> _AppState | None:
+        """An app's live revision, settings and auth mode, before a deploy changes them."""
+        app = self.deployments.repository.get(f"{owner}/{name}")
+        if app is None:
+            return None
+        return _AppState(
+            app.revision_id, dict(app.manifest.get("settings") or {}), auth_mode(self._session, app)
+        )
+
+    def _record_deploy(
+        self, app: DeployedApp, revision: AppRevision, before: _AppState | None
+    ) -> None:
+        activity = AppActivity(self._session, self._clock, self._ids)
+        actor = {"nickname": app.owner}
+        deployed: dict[str, Any] = {"new_application_id": revision.revision_id, "actor": actor}
+        if before is not None and before.revision_id:
+            deployed["old_application_id"] = before.revision_id
+        activity.record(app.app_id, "deployment_ended", deployed)
+        if before is None:
+            return
+        settings = dict(revision.manifest.get("settings") or {})
+        mode = auth_mode(self._session, app)
+        changed: dict[str, Any] = {}
+        if settings != before.settings:
+            changed |= {"old_config": before.settings, "new_config": settings}
+        if mode != before.auth_mode:
+            changed |= {"old_app_auth_mode": before.auth_mode, "new_app_auth_mode": mode}
+        if changed:
+            activity.record(app.app_id, "config_changed", changed | {"actor": actor})
 
     def revisions(self, app_id: str) -> list[AppRevision]:
         """Newest first."""

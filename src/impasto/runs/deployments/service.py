@@ -39,7 +39,7 @@ class Target:
 
 class DeploymentService:
     def __init__(self, session: Session, clock: Clock, *, operator: str) -> None:
-        self._repo = DeploymentRepository(session)
+        self.repository = DeploymentRepository(session)
         self._session = session
         self._clock = clock
         self._operator = operator
@@ -92,7 +92,7 @@ class DeploymentService:
         app_id = f"{owner}/{name}"
         now = self._clock.now()
         CatalogRepository(self._session).ensure_account(owner, now)
-        app = self._repo.get(app_id)
+        app = self.repository.get(app_id)
         if app is None:
             app = DeployedApp(app_id=app_id, owner=owner, name=name, created_at=now)
         gone = {info.path for info in manifest_of(app).endpoints} if app.manifest else set()
@@ -101,7 +101,7 @@ class DeploymentService:
         app.env = dict(env or {})
         app.revision_id = revision_id
         app.updated_at = now
-        self._repo.save(app)
+        self.repository.save(app)
         catalog = CatalogService(self._session, self._clock, operator=self._operator)
         catalog_repo = CatalogRepository(self._session)
         for info in manifest.endpoints:
@@ -125,19 +125,19 @@ class DeploymentService:
         return app
 
     def remove(self, app_id: str) -> None:
-        app = self._repo.get(app_id)
+        app = self.repository.get(app_id)
         if app is None:
             raise NotFound(f"app {app_id} not found")
         catalog = CatalogService(self._session, self._clock, operator=self._operator)
         for endpoint_id in endpoint_ids_of(app):
             catalog.delete(endpoint_id, actor=None)
-        self._repo.delete(app)
+        self.repository.delete(app)
 
     def list(self) -> list[DeployedApp]:
-        return self._repo.all()
+        return self.repository.all()
 
     def get(self, app_id: str) -> DeployedApp:
-        app = self._repo.get(app_id)
+        app = self.repository.get(app_id)
         if app is None:
             raise NotFound(f"app {app_id} not found")
         return app
@@ -147,7 +147,7 @@ class DeploymentService:
         parts = [part for part in endpoint_path.split("/") if part]
         if len(parts) < 2:
             raise NotFound(f"Application {endpoint_path!r} not found")
-        app = self._repo.get(f"{parts[0]}/{parts[1]}")
+        app = self.repository.get(f"{parts[0]}/{parts[1]}")
         if app is None:
             raise NotFound(f"Application {parts[0]}/{parts[1]} not found")
         path = "/" + "/".join(parts[2:])
@@ -155,6 +155,17 @@ class DeploymentService:
             if info.path == path:
                 return Target(app=app, endpoint=info)
         raise NotFound(f"Path {path} not found")
+
+
+def auth_mode(session: Session, app: DeployedApp) -> str:
+    """fal's ``auth_mode`` of an app: its endpoints' catalog privacy (one for all, as
+    deploys set it), ``private`` when none is registered."""
+    repository = CatalogRepository(session)
+    for endpoint_id in endpoint_ids_of(app):
+        entry = repository.get(endpoint_id)
+        if entry is not None:
+            return "public" if entry.privacy == "public" else "private"
+    return "private"
 
 
 def live_revisions(session: Session, apps: list[DeployedApp]) -> dict[str, AppRevision]:

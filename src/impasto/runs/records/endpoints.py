@@ -37,6 +37,13 @@ router = APIRouter(
     tags=["Models", "Requests"],
     responses=ERROR_RESPONSES,
 )
+# fal serves the same listing under its Serverless section too.
+serverless_requests_router = APIRouter(
+    route_class=BoundedRoute,
+    prefix="/v1/serverless/requests",
+    tags=["Serverless", "Requests"],
+    responses=ERROR_RESPONSES,
+)
 queue_router = APIRouter(
     route_class=BoundedRoute,
     prefix="/v1/serverless/apps",
@@ -82,6 +89,13 @@ IdempotencyKey = Annotated[
 ]
 
 
+@serverless_requests_router.get(
+    "/by-endpoint",
+    operation_id="serverlessListRequestsByEndpoint",
+    summary="List requests by endpoint(s)",
+    response_model=RequestList,
+    response_model_exclude_unset=True,
+)
 @router.get(
     "/by-endpoint",
     operation_id="listRequestsByEndpoint",

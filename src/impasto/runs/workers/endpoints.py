@@ -22,12 +22,14 @@ from impasto.keys.auth import WorkerPrincipal
 from impasto.kit.http.base_url import own_origins
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.runners.protocol import MAX_FRAME_BYTES
+from impasto.runs.deployments.activity import Sample
 from impasto.runs.queue.deps import Runs
 from impasto.runs.workers.deps import Workers
 from impasto.runs.workers.schemas import (
     REQUEST_ID,
     WORKER_ID,
     Accepted,
+    ActivityBody,
     AppList,
     BeatAnswer,
     ClaimBody,
@@ -81,6 +83,19 @@ async def code(
     return Response(
         data, media_type="application/zip", headers={"Cache-Control": "private, no-store"}
     )
+
+
+@router.post("/apps/activity")
+async def app_activity(body: ActivityBody, workers: Workers) -> Accepted:
+    """Runner lifecycle events and per-minute runner counts of apps this key serves
+    (the apps' events and runner history)."""
+    events = [
+        (item.app_id, item.category, item.payload.model_dump(exclude_none=True))
+        for item in body.events
+    ]
+    samples = [Sample(s.app_id, s.running, s.idle, s.pending, s.draining) for s in body.samples]
+    await workers.app_activity(body.worker_id, events, samples)
+    return Accepted(accepted=True)
 
 
 @router.post("/claim")

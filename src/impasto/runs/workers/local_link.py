@@ -28,6 +28,7 @@ from impasto.kit.errors import NotFound
 from impasto.kit.threads import in_session
 from impasto.models import AppCode, AppRevision
 from impasto.runners.spool import SpooledFile
+from impasto.runs.deployments.activity import AppActivity, Sample
 from impasto.runs.deployments.service import (
     DeploymentService,
     endpoint_ids_of,
@@ -191,6 +192,25 @@ class LocalLink:
         # the next node of a workflow receives them). Read as the owner, under the ACLs.
         async with self._fetcher.open(url, reader=claim.owner, origins=[claim.base_url]) as body:
             return b"".join([chunk async for chunk in body.aiter_bytes()])
+
+    async def app_activity(
+        self, events: Sequence[tuple[str, str, dict[str, str]]], samples: Sequence[Sample]
+    ) -> None:
+        """Runner events ``(app_id, category, payload)`` and runner counts, for apps that
+        still exist (one removed meanwhile is skipped)."""
+
+        def work(session: Session) -> None:
+            wanted = {app_id for app_id, _, _ in events} | {s.app_id for s in samples}
+            known = DeploymentService(
+                session, self._deps.clock, operator=self._deps.operator
+            ).repository.existing(wanted)
+            activity = AppActivity(session, self._deps.clock, self._deps.ids)
+            for app_id, category, payload in events:
+                if app_id in known:
+                    activity.record(app_id, category, payload)
+            activity.add_samples(self.worker_id, [s for s in samples if s.app_id in known])
+
+        await self._db(work)
 
     async def fetch_code(self, app_id: str, revision_id: str) -> bytes:
         def work(session: Session) -> bytes:

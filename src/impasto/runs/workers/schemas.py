@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -125,3 +125,46 @@ def result_json(result: Result) -> dict[str, Any]:
         "headers": dict(result.headers) if result.headers is not None else None,
         "inference_time": result.inference_time,
     }
+
+
+RunnerCategory = Literal[
+    "runner_started",
+    "runner_failed",
+    "runner_finished",
+    "runner_pending",
+    "runner_startup_failure",
+    "runner_setup",
+    "runner_draining",
+    "runner_stopping",
+]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+PayloadText = Annotated[str, Field(max_length=1000)]
+
+
+class RunnerPayload(_Body):
+    job_id: PayloadText | None = None
+    machine_type: PayloadText | None = None
+    reason: PayloadText | None = None
+    state: PayloadText | None = None
+
+
+class ActivityEvent(_Body):
+    app_id: AppId
+    category: RunnerCategory
+    payload: RunnerPayload
+
+
+class ActivitySample(_Body):
+    app_id: AppId
+    running: Count
+    idle: Count
+    pending: Count
+    draining: Count
+
+
+class ActivityBody(_Body):
+    """Runner lifecycle events and runner counts of the apps this worker serves."""
+
+    worker_id: WorkerId
+    events: Annotated[list[ActivityEvent], Field(max_length=MAX_EVENTS)] = []
+    samples: Annotated[list[ActivitySample], Field(max_length=MAX_EVENTS)] = []

@@ -25,6 +25,7 @@ from impasto.kit.db import Database
 from impasto.kit.egress.fetch import UrlFetcher
 from impasto.kit.errors import Conflict, NotFound, PermissionDenied
 from impasto.kit.threads import in_session
+from impasto.runs.deployments.activity import Sample
 from impasto.runs.queue.completion import Result
 from impasto.runs.queue.leases import Beat, Claim, LeaseService
 from impasto.runs.queue.notifier import WORK_TOPIC
@@ -88,6 +89,17 @@ class WorkerService:
         """The deployed apps this key may serve (never a word about the others)."""
         specs = await self._link(worker_id).apps()
         return [spec for spec in specs if self._key.serves(spec.app_id)]
+
+    async def app_activity(
+        self,
+        worker_id: str,
+        events: Sequence[tuple[str, str, dict[str, str]]],
+        samples: Sequence[Sample],
+    ) -> None:
+        """Runner events and counts, for apps this key serves."""
+        self._key.check([app_id for app_id, _, _ in events])
+        self._key.check([sample.app_id for sample in samples])
+        await self._link(worker_id).app_activity(events, samples)
 
     async def fetch_code(self, worker_id: str, app_id: str, revision_id: str) -> bytes:
         """A revision's code archive, for an app this key serves."""
