@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
 from impasto import __version__
+from impasto.deps import OwnBases
 from impasto.keys.service import Principal
 from impasto.kit.errors import AppError
 from impasto.models import KeyScope
@@ -66,13 +67,27 @@ def sign_in_form(who: SignedIn, next: str | None = None) -> Response:
     return render("sign_in.html", next=_local(next), error=None, version=__version__)
 
 
+def _foreign(request: Request, bases: list[str]) -> bool:
+    """A form posted from another site's page (login CSRF): its Origin is not ours."""
+    origin = request.headers.get("origin")
+    return origin is not None and origin.rstrip("/") not in {base.rstrip("/") for base in bases}
+
+
+FOREIGN = "This form can only be sent from this server's own sign-in page"
+
+
 @router.post("/sign-in")
 def sign_in(
     request: Request,
     sessions: WriteStudioSessions,
+    bases: OwnBases,
     key: Annotated[str, Form(max_length=MAX_KEY)],
     next: Annotated[str, Form(max_length=2000)] = HOME,
 ) -> Response:
+    if _foreign(request, bases):
+        return render(
+            "sign_in.html", status_code=403, next=HOME, error=FOREIGN, version=__version__
+        )
     try:
         opened = sessions.sign_in(key.strip())
     except AppError as exc:
@@ -93,10 +108,11 @@ def sign_in(
 def sign_out(
     request: Request,
     sessions: WriteStudioSessions,
+    bases: OwnBases,
     csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     secret = session_secret(request)
-    if secret is not None and not csrf_matches(secret, csrf):
+    if _foreign(request, bases) or (secret is not None and not csrf_matches(secret, csrf)):
         return render(
             "sign_in.html",
             status_code=403,

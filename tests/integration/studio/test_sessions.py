@@ -234,3 +234,22 @@ def test_the_cookie_is_secure_under_tls(app: FastAPI, container: Container) -> N
         )
     assert answer.status_code == 303
     assert "Secure" in answer.headers["set-cookie"]
+
+
+def test_another_sites_form_cannot_sign_anyone_in(client: TestClient, container: Container) -> None:
+    # Login CSRF: a page elsewhere posting the attacker's key into the victim's browser.
+    answer = client.post(
+        "/sign-in",
+        data={"key": make_key(container, "mallory")},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 403
+    assert "set-cookie" not in answer.headers
+    own = client.post(
+        "/sign-in",
+        data={"key": make_key(container, "acme")},
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert own.status_code == 303
