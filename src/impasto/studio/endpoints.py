@@ -5,6 +5,7 @@ cookie, so the studio sees exactly what the signed-in owner's key sees."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from urllib.parse import quote
 
@@ -28,11 +29,14 @@ HOME = "/models"
 MAX_KEY = 200  # key_id (36) + ":" + secret (at most 128), with room for spaces
 
 
+# A path of this site in URL characters only: browsers drop tabs and newlines and read
+# "\\" as "/", which would turn "/\t/evil" or "/\\evil" into another origin.
+_LOCAL_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$")
+
+
 def _local(target: str | None) -> str:
     """Where to go after signing in: a path of this site, never another origin."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return HOME
-    return target
+    return target if target and _LOCAL_PATH.fullmatch(target) else HOME
 
 
 def _sign_in_redirect(request: Request) -> RedirectResponse:

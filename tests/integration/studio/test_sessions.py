@@ -76,7 +76,10 @@ def test_pages_need_a_session(client: TestClient) -> None:
     assert client.get("/", follow_redirects=False).headers["location"] == "/sign-in"
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil", ""])
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/x", "https://evil.example/", "/\\evil", "/\t/evil.example", "/\n", ""],
+)
 def test_sign_in_never_sends_the_browser_elsewhere(
     client: TestClient, container: Container, target: str
 ) -> None:
