@@ -7,14 +7,50 @@ written out, so every report of the same events adds up to the same figure.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from impasto.models import UsageEvent
+from datetime import datetime
+from typing import Any, Protocol
 
 NANO = 1_000_000_000
+
+
+class LedgerRow(Protocol):
+    """A ledger row as reports read it: the ``usage_events`` columns, by name (plain rows,
+    not ORM objects: a report reads a whole window of them)."""
+
+    @property
+    def request_id(self) -> str: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def key_id(self) -> str | None: ...
+    @property
+    def endpoint_id(self) -> str: ...
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def error_type(self) -> str | None: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def quantity(self) -> float: ...
+    @property
+    def unit_price_nano(self) -> int: ...
+    @property
+    def cost_nano(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def prepare_seconds(self) -> float | None: ...
+    @property
+    def duration_seconds(self) -> float | None: ...
+    @property
+    def runner_seconds(self) -> float | None: ...
+    @property
+    def completed_at(self) -> datetime: ...
+
+
 METRICS = (
     "request_count",
     "success_count",
@@ -80,17 +116,18 @@ class UsageTotal:
     quantity: float = 0.0
     cost_nano: int = 0
 
-    def add(self, event: UsageEvent) -> None:
+    def add(self, event: LedgerRow) -> None:
         self.quantity += event.quantity
         self.cost_nano += event.cost_nano
 
 
 def usage_lines(
-    events: Iterable[UsageEvent], *, by_key: bool, by_owner: bool = False
+    events: Iterable[LedgerRow], *, by_key: bool, by_owner: bool = False
 ) -> dict[PriceKey, UsageTotal]:
-    lines: dict[PriceKey, UsageTotal] = defaultdict(UsageTotal)
+    # Plain tuples while counting (a dataclass per row costs more than the sums).
+    sums: dict[tuple[str, str, int, str, str | None, str | None], list[float]] = {}
     for event in events:
-        key = PriceKey(
+        group = (
             event.endpoint_id,
             event.unit,
             event.unit_price_nano,
@@ -98,7 +135,16 @@ def usage_lines(
             (event.key_id or "") if by_key else None,
             event.owner if by_owner else None,
         )
-        lines[key].add(event)
+        found = sums.get(group)
+        if found is None:
+            sums[group] = [event.quantity, event.cost_nano]
+        else:
+            found[0] += event.quantity
+            found[1] += event.cost_nano
+    lines = {
+        PriceKey(*group): UsageTotal(quantity=total[0], cost_nano=int(total[1]))
+        for group, total in sums.items()
+    }
     return dict(sorted(lines.items(), key=lambda item: _sortable(item[0])))
 
 
@@ -115,7 +161,7 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def metrics(events: Sequence[UsageEvent], wanted: Iterable[str]) -> dict[str, Any]:
+def metrics(events: Sequence[LedgerRow], wanted: Iterable[str]) -> dict[str, Any]:
     """The ``wanted`` metrics of one endpoint's events; a percentile with no measured value
     (nothing started) is left out."""
     out: dict[str, Any] = {}
@@ -126,27 +172,27 @@ def metrics(events: Sequence[UsageEvent], wanted: Iterable[str]) -> dict[str, An
     return out
 
 
-def _count(test: Callable[[UsageEvent], bool]) -> Callable[[Sequence[UsageEvent]], int]:
+def _count(test: Callable[[LedgerRow], bool]) -> Callable[[Sequence[LedgerRow]], int]:
     return lambda events: sum(1 for event in events if test(event))
 
 
-def _pct(field: str, p: float) -> Callable[[Sequence[UsageEvent]], float | None]:
-    def value(events: Sequence[UsageEvent]) -> float | None:
+def _pct(field: str, p: float) -> Callable[[Sequence[LedgerRow]], float | None]:
+    def value(events: Sequence[LedgerRow]) -> float | None:
         measured = [v for v in (getattr(e, field) for e in events) if v is not None]
         return percentile(measured, p) if measured else None
 
     return value
 
 
-def _billable(events: Sequence[UsageEvent]) -> float:
+def _billable(events: Sequence[LedgerRow]) -> float:
     return sum(e.runner_seconds or 0.0 for e in events)
 
 
-def _errors_of(kinds: frozenset[str]) -> Callable[[UsageEvent], bool]:
+def _errors_of(kinds: frozenset[str]) -> Callable[[LedgerRow], bool]:
     return lambda e: e.status_code >= 400 and e.error_type in kinds
 
 
-_METRIC: dict[str, Callable[[Sequence[UsageEvent]], Any]] = {
+_METRIC: dict[str, Callable[[Sequence[LedgerRow]], Any]] = {
     "request_count": len,
     "success_count": _count(lambda e: 200 <= e.status_code < 300),
     "user_error_count": _count(lambda e: 400 <= e.status_code < 500),

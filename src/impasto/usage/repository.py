@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from impasto.models import ApiKey, UsageEvent
+from impasto.usage.reports import LedgerRow
 
 E = UsageEvent
+_COLUMNS = [column for column in UsageEvent.__table__.columns]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +32,14 @@ class UsageRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def events(self, where: LedgerFilter) -> list[UsageEvent]:
+    def events(self, where: LedgerFilter) -> list[LedgerRow]:
         """Every event of the window, oldest first."""
         stmt = self._filtered(where).order_by(E.completed_at, E.request_id)
-        return list(self.session.scalars(stmt))
+        return cast(list[LedgerRow], list(self.session.execute(stmt)))
 
     def page(
         self, where: LedgerFilter, after: tuple[datetime, str] | None, limit: int
-    ) -> list[UsageEvent]:
+    ) -> list[LedgerRow]:
         """Up to ``limit`` events after the position ``after`` (completion time, request id)."""
         stmt = self._filtered(where)
         if after is not None:
@@ -45,7 +48,7 @@ class UsageRepository:
                 or_(E.completed_at > at, and_(E.completed_at == at, E.request_id > request_id))
             )
         stmt = stmt.order_by(E.completed_at, E.request_id).limit(limit)
-        return list(self.session.scalars(stmt))
+        return cast(list[LedgerRow], list(self.session.execute(stmt)))
 
     def key_aliases(self, key_ids: Sequence[str]) -> dict[str, str]:
         if not key_ids:
@@ -53,8 +56,8 @@ class UsageRepository:
         stmt = select(ApiKey.key_id, ApiKey.alias).where(ApiKey.key_id.in_(sorted(set(key_ids))))
         return {row.key_id: row.alias for row in self.session.execute(stmt)}
 
-    def _filtered(self, where: LedgerFilter) -> Select[UsageEvent]:
-        stmt = select(E).where(
+    def _filtered(self, where: LedgerFilter) -> Select[Any]:
+        stmt = select(*_COLUMNS).where(
             E.owner.in_(list(where.owners)),
             E.completed_at >= where.start,
             E.completed_at < where.end,

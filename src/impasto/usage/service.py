@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from impasto.kit.clock import Clock
 from impasto.kit.cursors import Cursors
 from impasto.kit.errors import InvalidRequest
-from impasto.models import UsageEvent
 from impasto.usage.reports import (
     METRICS,
     UNMEASURED,
+    LedgerRow,
     PriceKey,
     UsageTotal,
     metrics,
@@ -136,9 +136,10 @@ class UsageService:
         next_cursor = None
         summary: list[L] | None = None
         if "time_series" in views:
-            buckets: dict[datetime, list[UsageEvent]] = defaultdict(list)
+            buckets: dict[datetime, list[LedgerRow]] = defaultdict(list)
+            bucket_of = query.window.bucketer()
             for event in events:
-                buckets[query.window.bucket(event.completed_at)].append(event)
+                buckets[bucket_of(event.completed_at)].append(event)
             flat = [
                 (bucket, key, total)
                 for bucket in sorted(buckets)
@@ -170,9 +171,10 @@ class UsageService:
         events = self._events(query, billed_only=False)
         response = AnalyticsResponse(next_cursor=None, has_more=False)
         if "time_series" in views:
-            cells: dict[tuple[datetime, str], list[UsageEvent]] = defaultdict(list)
+            cells: dict[tuple[datetime, str], list[LedgerRow]] = defaultdict(list)
+            bucket_of = query.window.bucketer()
             for event in events:
-                cells[(query.window.bucket(event.completed_at), event.endpoint_id)].append(event)
+                cells[(bucket_of(event.completed_at), event.endpoint_id)].append(event)
             flat = sorted(cells.items(), key=lambda item: item[0])
             page, next_cursor = self._page(flat, query, "analytics")
             series: dict[datetime, list[Metrics]] = {}
@@ -186,7 +188,7 @@ class UsageService:
             response.next_cursor = next_cursor
             response.has_more = next_cursor is not None
         if "summary" in views:
-            by_endpoint: dict[str, list[UsageEvent]] = defaultdict(list)
+            by_endpoint: dict[str, list[LedgerRow]] = defaultdict(list)
             for event in events:
                 by_endpoint[event.endpoint_id].append(event)
             response.summary = [
@@ -197,7 +199,7 @@ class UsageService:
 
     # -- billing events -----------------------------------------------------------------
 
-    def billing_events(self, query: EventQuery) -> tuple[BillingEvents, list[UsageEvent]]:
+    def billing_events(self, query: EventQuery) -> tuple[BillingEvents, list[LedgerRow]]:
         """The page's events, and the ledger rows behind them (the organization's view
         adds each row's team)."""
         if query.end - query.start > MAX_BILLING_SPAN:
@@ -240,14 +242,14 @@ class UsageService:
         )
         return body, page
 
-    def ledger(self, owners: Sequence[str], start: datetime, end: datetime) -> list[UsageEvent]:
+    def ledger(self, owners: Sequence[str], start: datetime, end: datetime) -> list[LedgerRow]:
         """Every billed event of ``owners`` in [start, end): what FOCUS reports charge."""
         where = LedgerFilter(owners=owners, start=start, end=end, billed_only=True)
         return self._repo.events(where)
 
     # -- shared -------------------------------------------------------------------------
 
-    def _events(self, query: ReportQuery, *, billed_only: bool) -> list[UsageEvent]:
+    def _events(self, query: ReportQuery, *, billed_only: bool) -> list[LedgerRow]:
         if query.login_usernames is not None:
             return []  # every request here is made with a key, none with a member's login
         return self._repo.events(
@@ -274,7 +276,7 @@ class UsageService:
         more = end < len(items)
         return items[offset:end], self._cursors.issue(fingerprint, [end]) if more else None
 
-    def _aliases(self, events: Sequence[UsageEvent]) -> dict[str, str]:
+    def _aliases(self, events: Sequence[LedgerRow]) -> dict[str, str]:
         return self._repo.key_aliases([e.key_id for e in events if e.key_id])
 
 
@@ -310,7 +312,7 @@ def _usage_line(
 
 
 def _billing_event(
-    event: UsageEvent, expand: frozenset[str], aliases: dict[str, str]
+    event: LedgerRow, expand: frozenset[str], aliases: dict[str, str]
 ) -> BillingEvent:
     cost = money(event.cost_nano)
     item = BillingEvent(

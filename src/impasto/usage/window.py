@@ -8,6 +8,8 @@ on Monday), named by their local start with its offset; the window's bounds are 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -32,6 +34,25 @@ class Window:
     def bucket(self, moment: datetime) -> datetime:
         """The local start of the bucket ``moment`` falls in."""
         return floor(moment.astimezone(self.zone), self.timeframe)
+
+    def bucketer(self) -> Callable[[datetime], datetime]:
+        """``bucket`` for many moments inside the window: the window's bucket starts are
+        computed once, and each moment is found among them by bisection."""
+        starts = [floor(self.start.astimezone(self.zone), self.timeframe)]
+        while True:
+            following = next_boundary(starts[-1], self.timeframe)
+            if following.astimezone(UTC) >= self.end:
+                break
+            starts.append(following)
+        instants = [start.astimezone(UTC) for start in starts]
+
+        def bucket(moment: datetime) -> datetime:
+            index = bisect_right(instants, moment) - 1
+            if index < 0 or moment >= self.end:
+                return self.bucket(moment)  # outside the window: computed the slow way
+            return starts[index]
+
+        return bucket
 
     def label(self, bucket: datetime) -> str:
         return bucket.isoformat()

@@ -161,3 +161,13 @@ def test_owners_see_only_their_own_usage(server: Server) -> None:
 
 def _decimal_sum(values: object) -> Decimal:
     return sum((Decimal(str(v)) for v in values), Decimal(0))  # type: ignore[attr-defined]
+
+
+def test_a_second_price_bills_media_seconds_else_runner_time(server: Server) -> None:
+    key = server.key("acme", KeyScope.API)
+    server.price(DEBUG, "second", 0.001)
+    video = server.run(key, body={"video": {"url": "v", "duration": 12.5}}, took=3.0)
+    silent = server.run(key, body={"text": "no media"}, took=3.0, inference_time=2.25)
+    ledger = _ledger(server)
+    assert (ledger[video].quantity, ledger[video].cost_nano) == (12.5, 12_500_000)
+    assert (ledger[silent].quantity, ledger[silent].cost_nano) == (2.25, 2_250_000)

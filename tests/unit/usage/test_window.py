@@ -101,3 +101,22 @@ def test_auto_timeframe(span: int, frame: str) -> None:
 def test_bad_windows_are_400(bad: dict[str, str]) -> None:
     with pytest.raises(InvalidRequest):
         _resolve(**bad)
+
+
+@pytest.mark.parametrize("timeframe", ["minute", "hour", "day", "week", "month"])
+def test_the_bisecting_bucketer_agrees_with_bucket(timeframe: str) -> None:
+    # Paris changes its offset on 2026-03-29: buckets either side of it must still agree.
+    window = resolve(
+        start="2026-03-20",
+        end="2026-04-05" if timeframe != "minute" else "2026-03-29T03:00:00+02:00",
+        timezone="Europe/Paris",
+        timeframe=timeframe,  # type: ignore[arg-type]
+        bound_to_timeframe=True,
+        now=NOW,
+    )
+    bucket_of = window.bucketer()
+    moment = window.start
+    step = (window.end - window.start) / 997
+    while moment < window.end:
+        assert bucket_of(moment) == window.bucket(moment), moment
+        moment += step

@@ -3,8 +3,10 @@
 As on fal, only files the *output* references are deleted: an input file may be used by
 other requests, so a file named by both the input and the output is kept. A file is
 deleted only when it is a CDN-style file of the request's own owner; anything else is
-reported per link, never touched. The request record itself stays (timings, status, who
-called), with ``payloads_deleted`` set, and the queue's result endpoint answers 410.
+reported per link, never touched. Assets made from a deleted file are deleted with it, so
+the asset library never lists a file that is gone. The request record itself stays
+(timings, status, who called), with ``payloads_deleted`` set, and the queue's result
+endpoint answers 410.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from impasto.files.repository import FileRepository
 from impasto.files.urls import parse_file_url
 from impasto.kit.clock import Clock
 from impasto.kit.errors import InvalidRequest
+from impasto.models import Asset
 from impasto.runs.queue.repository import COMPLETED, RunRepository
 from impasto.runs.queue.service import PARTIAL_KIND, RequestNotFound
 
@@ -52,7 +56,8 @@ def delete_payloads(
         return []
     kept = set(file_urls(record.input))
     links = [link for link in dict.fromkeys(file_urls(record.output)) if link not in kept]
-    results = _delete_files(FileRepository(session), clock, owner, links)
+    results, deleted = _delete_files(FileRepository(session), clock, owner, links)
+    _drop_assets_of(session, owner, deleted)
     record.input = None
     record.output = None
     record.payloads_deleted = True
@@ -62,10 +67,25 @@ def delete_payloads(
     return results
 
 
+def _drop_assets_of(session: Session, owner: str, file_ids: list[str]) -> None:
+    """The owner's assets of deleted files go with them (their tags, collection places and
+    vectors cascade); a deleted thumbnail is only unset."""
+    if not file_ids:
+        return
+    session.execute(delete(Asset).where(Asset.owner == owner, Asset.file_id.in_(file_ids)))
+    session.execute(
+        update(Asset)
+        .where(Asset.owner == owner, Asset.thumbnail_file_id.in_(file_ids))
+        .values(thumbnail_file_id=None)
+    )
+
+
 def _delete_files(
     files: FileRepository, clock: Clock, owner: str, links: list[str]
-) -> list[FileDeletion]:
+) -> tuple[list[FileDeletion], list[str]]:
+    """Each link's outcome, and the ids of the files deleted."""
     results = []
+    deleted: list[str] = []
     released: set[str] = set()
     for link in links:
         parsed = parse_file_url(link)
@@ -80,11 +100,12 @@ def _delete_files(
             results.append(FileDeletion(link=link, exception=FILE_NOT_FOUND))
             continue
         released.add(row.blob_key)
+        deleted.append(row.file_id)
         files.delete_file(row)
         results.append(FileDeletion(link=link, exception=None))
     # The sweeper removes the bytes once no other file shares the blob.
     files.release_if_unreferenced(released, clock.now())
-    return results
+    return results, deleted
 
 
 def file_urls(value: Any, depth: int = 0) -> Iterator[str]:
