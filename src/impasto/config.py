@@ -246,6 +246,13 @@ class Settings(BaseSettings):
         description="`impasto serve` runs a worker in-process; false: only remote workers "
         "(`impasto worker`) run requests.",
     )
+    allow_tenant_deploys: bool = Field(
+        default=False,
+        description="Let every owner's ADMIN key deploy app code (POST /v1/apps, impasto "
+        "deploy). App code runs unsandboxed on the workers, with their user's access: keep "
+        "false unless each tenant's apps run on workers of their own (worker keys bound "
+        "with --app). The operator's owner may always deploy.",
+    )
     app_cache_dir: Path | None = Field(
         default=None,
         description="Where the embedded worker unpacks apps deployed as code and installs "

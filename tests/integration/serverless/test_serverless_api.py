@@ -10,14 +10,21 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from impasto.config import Settings
 from impasto.container import Container
 from impasto.kit.clock import FrozenClock
 from impasto.models import KeyScope
 from impasto.runs.deployments.activity import AppActivity, Sample
 from impasto.runs.workers.local_link import LocalLink
-from tests.conftest import auth, make_key, make_worker_key
+from tests.conftest import SettingsFactory, auth, make_key, make_worker_key
 from tests.fal_spec import assert_fal_shape
 from tests.integration.runs.deployments.test_apps_api import body
+
+
+@pytest.fixture
+def settings(make_settings: SettingsFactory) -> Settings:
+    """Owners other than the operator may deploy here (IMPASTO_ALLOW_TENANT_DEPLOYS)."""
+    return make_settings(allow_tenant_deploys=True)
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
+from impasto.deps import SettingsDep
 from impasto.keys.auth import AdminPrincipal, ApiPrincipal
 from impasto.keys.service import Principal
-from impasto.kit.errors import NotFound
+from impasto.kit.errors import NotFound, PermissionDenied
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
 from impasto.models import DeployedApp
@@ -44,9 +45,18 @@ AppName = Annotated[str, Path(max_length=127, pattern=APP_NAME_PATTERN, descript
     summary="Deploy app code as a new revision",
     status_code=status.HTTP_201_CREATED,
 )
-def deploy(body: DeployRequest, principal: AdminPrincipal, service: WriteRevisions) -> Deployed:
+def deploy(
+    body: DeployRequest, principal: AdminPrincipal, service: WriteRevisions, settings: SettingsDep
+) -> Deployed:
     """Store the archive and a revision, and make it the app's live one. Workers load it
-    at their next look at the app list; requests in flight finish on the old code."""
+    at their next look at the app list; requests in flight finish on the old code. App
+    code runs unsandboxed on the workers: only the operator's owner may deploy unless
+    `IMPASTO_ALLOW_TENANT_DEPLOYS` is set (403 otherwise)."""
+    if principal.owner != service.operator and not settings.allow_tenant_deploys:
+        raise PermissionDenied(
+            "Deploying app code is limited to the operator on this server "
+            "(IMPASTO_ALLOW_TENANT_DEPLOYS)"
+        )
     app, revision = service.deploy(
         Deploy(
             owner=principal.owner,

@@ -12,10 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from impasto.container import Container
+from impasto.app import create_app
+from impasto.config import Settings
+from impasto.container import Container, build_container
 from impasto.models import AppCode, AppRevision, KeyScope
 from impasto.sdk.introspect import describe
-from tests.conftest import auth, make_key
+from tests.conftest import SettingsFactory, auth, make_key
 from tests.e2e.sample_apps import ShoutApp
 
 SOURCE = "from tests.e2e.sample_apps import ShoutApp as Shout\n"
@@ -38,6 +40,12 @@ def body(**changes: Any) -> dict[str, Any]:
     }
     given.update(changes)
     return given
+
+
+@pytest.fixture
+def settings(make_settings: SettingsFactory) -> Settings:
+    """Owners other than the operator may deploy here (IMPASTO_ALLOW_TENANT_DEPLOYS)."""
+    return make_settings(allow_tenant_deploys=True)
 
 
 @pytest.fixture
@@ -131,3 +139,20 @@ def test_api_keys_may_not_deploy(client: TestClient, container: Container) -> No
     api = auth(make_key(container, "alice", KeyScope.API))
     assert client.post("/v1/apps", json=body(), headers=api).status_code == 403
     assert client.get("/v1/apps", headers=api).status_code == 200
+
+
+def test_only_the_operator_deploys_unless_tenants_may(make_settings: SettingsFactory) -> None:
+    settings = make_settings()  # the default: IMPASTO_ALLOW_TENANT_DEPLOYS=false
+    container = build_container(settings)
+    try:
+        client = TestClient(create_app(settings, container))
+        tenant = auth(make_key(container, "alice", KeyScope.ADMIN))
+        refused = client.post("/v1/apps", json=body(), headers=tenant)
+        assert refused.status_code == 403
+        assert "IMPASTO_ALLOW_TENANT_DEPLOYS" in refused.text
+        operator = auth(make_key(container, settings.bootstrap_owner, KeyScope.ADMIN))
+        deployed = client.post("/v1/apps", json=body(), headers=operator)
+        assert deployed.status_code == 201, deployed.text
+        assert counts(container) == (1, 1)
+    finally:
+        container.close()
