@@ -180,3 +180,48 @@ def test_apps_page_for_admin(page: playwright.Page, studio: Studio) -> None:
     expect(page.locator("#usage")).to_contain_text("2 requests, error rate 50.0%")
     expect(page.locator("#usage .chart .bar.bad")).to_have_count(1)
     shot(page, studio, "apps")
+
+
+def test_request_history_filters_and_payload_deletion(
+    page: playwright.Page, studio: Studio
+) -> None:
+    _, key = studio.owner_key()
+    with studio.api(key) as api:
+        good = _run(api, "impasto/debug", {"payload": "kept", "logs": 2})
+        bad = _run(api, "impasto/debug", {"fail": True})
+        resized = _run(
+            api,
+            "impasto/image-tools/resize",
+            {"image": _data_png((1, 2, 3)), "width": 2, "height": 2},
+        )
+    sign_in(page, studio, key)
+    page.goto(f"{studio.url}/requests")
+    rows = page.locator("#requests tr")
+    expect(rows).to_have_count(3)
+    page.select_option("#req-status", "error")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-request-id", bad["request_id"])
+    page.select_option("#req-status", "")
+    page.fill("#req-endpoint", "impasto/image-tools/resize")
+    page.click("text=Filter")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-request-id", resized["request_id"])
+    page.fill("#req-endpoint", "")
+    page.fill("#req-id", good["request_id"])
+    page.click("text=Filter")
+    expect(rows).to_have_count(1)
+    rows.first.locator("a").click()
+    expect(page.locator("#logs")).to_contain_text("debug log 2 of 2")
+    expect(page.locator("#view")).to_contain_text('"kept"')
+    page.click("#delete-payloads")
+    expect(page.locator("#view")).to_contain_text("Payload deleted or not stored.")
+    with studio.api(key) as api:
+        stored = api.get(
+            "/v1/models/requests/by-endpoint",
+            params={
+                "endpoint_id": "impasto/debug",
+                "request_id": good["request_id"],
+                "expand": "payloads",
+            },
+        ).json()["items"][0]
+    assert stored.get("json_input") is None
