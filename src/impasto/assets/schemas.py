@@ -11,7 +11,9 @@ from impasto.assets.search.browse import MAX_COUNT
 from impasto.kit.fields import JsonObject, NotBlankText, Text, storable
 
 MediaType = Literal["image", "video", "audio", "3d"]
-Source = Literal["upload", "response"]
+# fal's filter lists upload and response; assets of a request's input files are
+# "request", as their items say, and filter the same way.
+Source = Literal["upload", "request", "response"]
 Section = Literal["all-media", "uploads", "favorites", "generated"]
 TagMode = Literal["any", "all"]
 CollectionType = Literal["manual", "smart", "character"]

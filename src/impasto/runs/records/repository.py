@@ -155,7 +155,8 @@ class RecordRepository:
             for form in _stored_forms(needle.lower()):
                 pattern = f"%{_escape_like(form)}%"
                 matches.extend(text.like(pattern, escape="\\") for text in texts)
-        stmt = self._filtered(where).where(or_(*matches))
+        # Payloads sent with X-Fal-Store-IO: 0 are not kept for history: not searched.
+        stmt = self._filtered(where).where(R.store_io, or_(*matches))
         stmt = stmt.order_by(R.created_at.desc(), R.request_id.desc())
         return list(self.session.scalars(stmt.limit(limit)))
 

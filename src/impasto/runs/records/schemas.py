@@ -90,6 +90,8 @@ def item_fields(record: RequestRecord, *, payloads: bool) -> dict[str, Any]:
         "duration": duration,
     }
     if payloads:
-        fields["json_input"] = record.input
-        fields["json_output"] = record.output
+        # X-Fal-Store-IO: 0 keeps neither payload in the history (the queue's result
+        # endpoint still answers the caller once).
+        fields["json_input"] = record.input if record.store_io else None
+        fields["json_output"] = record.output if record.store_io else None
     return fields

@@ -33,6 +33,9 @@ def test_assets_of_deleted_files_go_with_them(client: TestClient, container: Con
     before = client.get("/v1/assets", headers=admin).json()["assets"]
     assert sorted(a["source"] for a in before) == ["request", "response"]
     made_asset = next(a for a in before if a["source"] == "response")
+    inputs = client.get("/v1/assets", params={"source": "request"}, headers=admin)
+    assert inputs.status_code == 200, inputs.text
+    assert [a["source"] for a in inputs.json()["assets"]] == ["request"]
 
     response = client.delete(f"/v1/models/requests/{request_id}/payloads", headers=admin)
     assert response.status_code == 200, response.text
