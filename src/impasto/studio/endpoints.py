@@ -103,6 +103,9 @@ def sign_in(
             error=exc.message,
             version=__version__,
         )
+    previous = session_secret(request)
+    if previous is not None:
+        sessions.sign_out(previous)  # signing in again replaces this browser's session
     response = RedirectResponse(_local(next), status_code=303)
     set_session(response, request, opened.secret, opened.expires_at)
     return response

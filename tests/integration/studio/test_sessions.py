@@ -256,3 +256,15 @@ def test_another_sites_form_cannot_sign_anyone_in(client: TestClient, container:
         follow_redirects=False,
     )
     assert own.status_code == 303
+
+
+def test_signing_in_again_replaces_the_browsers_session(
+    client: TestClient, container: Container
+) -> None:
+    sign_in(client, make_key(container, "acme"))
+    first = client.cookies[COOKIE]
+    sign_in(client, make_key(container, "globex"))
+    assert client.cookies[COOKIE] != first
+    with container.database.session(write=False) as session:
+        assert len(session.scalars(select(StudioSession)).all()) == 1
+    assert 'data-owner="globex"' in client.get("/models").text
