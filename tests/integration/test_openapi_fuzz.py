@@ -76,6 +76,8 @@ USAGE_OPERATIONS = {
     "getBillingEvents",
     "getAccountBilling",
     "getFocusReport",
+    "serverlessGetUsage",
+    "serverlessGetAnalytics",
 }
 
 # Every documented operation, several examples each: minutes, not the default two.

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BeforeValidator
 
 from impasto.keys.auth import AdminPrincipal, ApiPrincipal
+from impasto.kit.comma_lists import split_comma_lists
 from impasto.kit.errors import InvalidRequest
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
@@ -32,7 +34,13 @@ from impasto.usage.params import (
     ids,
     page_size,
 )
-from impasto.usage.schemas import AccountBilling, AnalyticsResponse, BillingEvents, UsageResponse
+from impasto.usage.schemas import (
+    AccountBilling,
+    AnalyticsResponse,
+    BillingEvents,
+    ServerlessUsage,
+    UsageResponse,
+)
 from impasto.usage.service import MAX_BILLING_SPAN, EventQuery, ReportQuery, UsageService
 from impasto.usage.window import Window, month_window, resolve
 
@@ -44,6 +52,11 @@ MAX_EVENTS = 10_000
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
 }
+Apps = Annotated[
+    list[str] | None,
+    BeforeValidator(split_comma_lists),
+    Query(description="App name(s), owner prefix stripped, 1-50, comma-separated or repeated"),
+]
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="A month, YYYY-MM")]
 
 
@@ -143,6 +156,88 @@ def get_analytics(
             limit=page_size(limit, 50, MAX_REPORT_LINES),
             cursor=cursor,
         )
+    )
+
+
+@router.get(
+    "/serverless/analytics",
+    tags=["Serverless", "Analytics"],
+    operation_id="serverlessGetAnalytics",
+    summary="Serverless analytics",
+    response_model=AnalyticsResponse,
+    response_model_exclude_unset=True,
+)
+def get_serverless_analytics(
+    principal: ApiPrincipal,
+    usage: ReadUsage,
+    endpoint_id: RequiredEndpointIds,
+    limit: Limit = None,
+    cursor: Cursor = None,
+    start: Start = None,
+    end: End = None,
+    timezone: Timezone = "UTC",
+    timeframe: TimeframeParam = None,
+    bound_to_timeframe: Bound = "true",
+    expand: Expand = None,
+) -> AnalyticsResponse:
+    """`/models/analytics` for the endpoints of serverless apps: the same metrics of the
+    caller's requests."""
+    return get_analytics(
+        principal,
+        usage,
+        endpoint_id,
+        limit,
+        cursor,
+        start,
+        end,
+        timezone,
+        timeframe,
+        bound_to_timeframe,
+        expand,
+    )
+
+
+@router.get(
+    "/serverless/usage",
+    tags=["Serverless", "Usage"],
+    operation_id="serverlessGetUsage",
+    summary="Serverless usage",
+    response_model=ServerlessUsage,
+    response_model_exclude_unset=True,
+)
+def get_serverless_usage(
+    principal: AdminPrincipal,
+    usage: ReadUsage,
+    limit: Limit = None,
+    cursor: Cursor = None,
+    start: Start = None,
+    end: End = None,
+    timezone: Timezone = "UTC",
+    timeframe: TimeframeParam = None,
+    bound_to_timeframe: Bound = "true",
+    app: Apps = None,
+    search: Annotated[
+        str | None, Query(max_length=255, description="Apps whose name contains this (any case)")
+    ] = None,
+    expand: Expand = None,
+) -> ServerlessUsage:
+    """Runner seconds the caller's apps spent serving requests (anyone's), per app name
+    (owner prefix stripped). Runner time is measured, not priced here: `unit_price` and
+    costs are 0, `machine_type` is `default`, `environment` null, `is_surge` false."""
+    window = report_window(usage, start, end, timezone, timeframe, bound_to_timeframe)
+    return usage.serverless_usage(
+        ReportQuery(
+            owners=[principal.owner],
+            window=window,
+            endpoint_ids=None,
+            key_ids=None,
+            expand=expansions(expand, ["time_series"]),
+            limit=page_size(limit, 50, MAX_REPORT_LINES),
+            cursor=cursor,
+        ),
+        principal.owner,
+        ids(app, "app"),
+        search,
     )
 
 

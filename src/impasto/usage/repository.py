@@ -19,13 +19,14 @@ _COLUMNS = [column for column in UsageEvent.__table__.columns]
 
 @dataclass(frozen=True, slots=True)
 class LedgerFilter:
-    owners: Sequence[str]  # the accounts whose events are read (a team, or an organization's)
+    owners: Sequence[str] | None  # whose requests (a team, an organization's); None: anyone's
     start: datetime
     end: datetime
     endpoint_ids: Sequence[str] | None = None
     key_ids: Sequence[str] | None = None
     request_ids: Sequence[str] | None = None
     billed_only: bool = False  # only requests that bill something (billing events)
+    app_owner: str | None = None  # only requests to this owner's apps (serverless usage)
 
 
 class UsageRepository:
@@ -58,10 +59,14 @@ class UsageRepository:
 
     def _filtered(self, where: LedgerFilter) -> Select[Any]:
         stmt = select(*_COLUMNS).where(
-            E.owner.in_(list(where.owners)),
             E.completed_at >= where.start,
             E.completed_at < where.end,
         )
+        if where.owners is not None:
+            stmt = stmt.where(E.owner.in_(list(where.owners)))
+        if where.app_owner is not None:
+            prefix = where.app_owner.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(E.app_id.like(f"{prefix}/%", escape="\\"))
         if where.endpoint_ids is not None:
             stmt = stmt.where(E.endpoint_id.in_(list(where.endpoint_ids)))
         if where.key_ids is not None:

@@ -78,6 +78,36 @@ class OrganizationUsage(BaseModel):
     summary: list[TeamUsageLine] | None = None
 
 
+class AppUsageLine(BaseModel):
+    """Machine-seconds an app's runners spent, per app and machine type."""
+
+    app: str | None = Field(description="The app's name, owner prefix stripped")
+    environment: str | None = Field(description="Deployment environment; none here")
+    machine_type: str = Field(description="Where it ran; one kind of machine here")
+    unit: str = Field(description="Always 'second'")
+    quantity: float = Field(ge=0)
+    unit_price: float = Field(ge=0)
+    percent_discount: float | None = Field(ge=0, le=100)
+    cost_subtotal: float = Field(ge=0)
+    cost_discount: float = Field(ge=0)
+    cost_total: float = Field(ge=0)
+    cost: float = Field(ge=0, deprecated=True)
+    currency: str
+    is_surge: bool
+
+
+class AppUsageBucket(BaseModel):
+    bucket: str
+    results: list[AppUsageLine]
+
+
+class ServerlessUsage(BaseModel):
+    next_cursor: str | None
+    has_more: bool
+    time_series: list[AppUsageBucket] | None = None
+    summary: list[AppUsageLine] | None = None
+
+
 class Metrics(BaseModel):
     """Analytics of one endpoint, with only the metrics asked for."""
 

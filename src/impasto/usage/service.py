@@ -27,12 +27,15 @@ from impasto.usage.reports import (
 from impasto.usage.repository import LedgerFilter, UsageRepository
 from impasto.usage.schemas import (
     AnalyticsResponse,
+    AppUsageBucket,
+    AppUsageLine,
     AuthMethod,
     BillingEvent,
     BillingEvents,
     Metrics,
     MetricsBucket,
     OrganizationUsage,
+    ServerlessUsage,
     TeamBucket,
     TeamUsageLine,
     UsageBucket,
@@ -158,6 +161,53 @@ class UsageService:
                 for key, total in usage_lines(events, by_key=by_key, by_owner=by_owner).items()
             ]
         return series_out, next_cursor, summary
+
+    def serverless_usage(
+        self, query: ReportQuery, app_owner: str, apps: Sequence[str] | None, search: str | None
+    ) -> ServerlessUsage:
+        """Runner seconds of ``app_owner``'s apps, whoever called them, per app."""
+        views = query.expand & VIEWS
+        if not views:
+            raise InvalidRequest("expand must include time_series or summary")
+        rows = self._repo.events(
+            LedgerFilter(
+                owners=None,
+                start=query.window.start,
+                end=query.window.end,
+                app_owner=app_owner,
+            )
+        )
+        needle = (search or "").strip().lower()
+        wanted = [
+            (row, row.app_id.split("/", 1)[-1])
+            for row in rows
+            if row.runner_seconds
+            and (apps is None or row.app_id.split("/", 1)[-1] in apps)
+            and needle in row.app_id.split("/", 1)[-1].lower()
+        ]
+        response = ServerlessUsage(next_cursor=None, has_more=False)
+        if "time_series" in views:
+            bucket_of = query.window.bucketer()
+            cells: dict[tuple[datetime, str], float] = defaultdict(float)
+            for row, app in wanted:
+                cells[(bucket_of(row.completed_at), app)] += row.runner_seconds or 0.0
+            flat = sorted(cells.items())
+            page, next_cursor = self._page(flat, query, "serverless-usage")
+            series: dict[datetime, list[AppUsageLine]] = {}
+            for (bucket, app), seconds in page:
+                series.setdefault(bucket, []).append(_app_line(app, seconds))
+            response.time_series = [
+                AppUsageBucket(bucket=query.window.label(b), results=lines)
+                for b, lines in series.items()
+            ]
+            response.next_cursor = next_cursor
+            response.has_more = next_cursor is not None
+        if "summary" in views:
+            totals: dict[str, float] = defaultdict(float)
+            for row, app in wanted:
+                totals[app] += row.runner_seconds or 0.0
+            response.summary = [_app_line(app, totals[app]) for app in sorted(totals)]
+        return response
 
     # -- analytics ----------------------------------------------------------------------
 
@@ -356,3 +406,25 @@ def _team_line(
         if "auth_method_structured" in expand:
             line.auth_method_structured = auth
     return line
+
+
+# Runner time is measured, not priced: no machine prices are configured on this platform.
+MACHINE_TYPE = "default"
+
+
+def _app_line(app: str, seconds: float) -> AppUsageLine:
+    return AppUsageLine(
+        app=app,
+        environment=None,
+        machine_type=MACHINE_TYPE,
+        unit="second",
+        quantity=seconds,
+        unit_price=0.0,
+        percent_discount=None,
+        cost_subtotal=0.0,
+        cost_discount=0.0,
+        cost_total=0.0,
+        cost=0.0,
+        currency="USD",
+        is_surge=False,
+    )

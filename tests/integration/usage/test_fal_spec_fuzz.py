@@ -38,6 +38,8 @@ OPERATIONS = (
     "getOrganizationFocusReport",
     "getModelAccessControls",
     "serverlessLogsHistory",
+    "serverlessGetUsage",
+    "serverlessGetAnalytics",
 )
 # serverlessLogsStream follows new lines until ``end``: a generated request without one
 # never ends, so it is tested by hand (tests/integration/logs).
