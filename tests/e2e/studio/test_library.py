@@ -213,6 +213,8 @@ def test_request_history_filters_and_payload_deletion(
     rows.first.locator("a").click()
     expect(page.locator("#logs")).to_contain_text("debug log 2 of 2")
     expect(page.locator("#view")).to_contain_text('"kept"')
+    page.goto(f"{studio.url}/requests/{good['request_id']}")  # a bare id, no endpoint
+    expect(page.locator("#logs")).to_contain_text("debug log 2 of 2")
     page.click("#delete-payloads")
     expect(page.locator("#view")).to_contain_text("Payload deleted or not stored.")
     with studio.api(key) as api:

@@ -4,9 +4,9 @@ import { clear, errorBox, h, json, toast, when } from "./dom.js";
 import { renderOutputs } from "./outputs.js";
 
 export async function render(view, requestId) {
-  const endpoint = new URLSearchParams(location.search).get("endpoint");
+  const endpoint = new URLSearchParams(location.search).get("endpoint") ?? await endpointOf(requestId);
   if (!endpoint) {
-    clear(view, errorBox(new Error("Open a request from the Requests list (its endpoint is needed to read it).")));
+    clear(view, errorBox(new Error("No such request of yours among the latest 1,000.")));
     return;
   }
   const page = await api(`/v1/models/requests/by-endpoint${query({ endpoint_id: endpoint, request_id: requestId, expand: "payloads" })}`);
@@ -49,4 +49,18 @@ export async function render(view, requestId) {
       toast(error.message);
     }
   }
+}
+
+// A request is read through its endpoint; links carry it, a bare id is looked up in the
+// owner's latest requests.
+async function endpointOf(requestId) {
+  let cursor;
+  for (let page = 0; page < 10; page += 1) {
+    const answer = await api(`/v1/models/requests/search${query({ limit: 100, cursor })}`);
+    const found = (answer.results ?? []).find((item) => item.request_id === requestId);
+    if (found) return found.endpoint_id;
+    if (!answer.has_more) return null;
+    cursor = answer.next_cursor;
+  }
+  return null;
 }
