@@ -80,6 +80,20 @@ class Processes:
         assert created.returncode == 0, created.stderr
         return created.stdout.strip().splitlines()[-1]
 
+    def owner_key(self, owner: str) -> str:
+        """An API key of ``owner`` made by `impasto keys create` on the servers' data
+        directory."""
+        created = subprocess.run(
+            [sys.executable, "-m", "impasto", "keys", "create", "--owner", owner],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        assert created.returncode == 0, created.stderr
+        return created.stdout.strip().splitlines()[-1]
+
     def _start(self, args: list[str], env: dict[str, str], ready: re.Pattern[str]) -> Process:
         log_path = self._tmp / f"{args[0]}-{len(self._started)}.log"
         with log_path.open("w") as log:

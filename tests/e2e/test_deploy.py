@@ -145,19 +145,6 @@ def app_events(server: Process, key: str) -> list[str]:
     return [event["category"] for event in answer.json()["events"]]
 
 
-def owner_key(processes: Processes, owner: str) -> str:
-    created = subprocess.run(
-        [sys.executable, "-m", "impasto", "keys", "create", "--owner", owner],
-        capture_output=True,
-        text=True,
-        env=processes.env,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert created.returncode == 0, created.stderr
-    return created.stdout.strip().splitlines()[-1]
-
-
 def test_deploy_call_redeploy_and_isolation(
     processes: Processes, wheels: Path, app_file: Path
 ) -> None:
@@ -196,7 +183,7 @@ def test_deploy_call_redeploy_and_isolation(
         time.sleep(0.5)
 
     # Private by default: another owner can neither call it nor see it.
-    other = owner_key(processes, "bob")
+    other = processes.owner_key("bob")
     assert call(server, other, "eve").status_code in (403, 404)
     seen = httpx.get(f"{server.url}/v1/apps/admin/greeter", headers=headers(other), timeout=TIMEOUT)
     assert seen.status_code == 404

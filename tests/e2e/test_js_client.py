@@ -71,10 +71,15 @@ def _install(npm: str) -> None:
 
 
 def test_the_js_client_runs_models_here(node: str, server: str, container: Any) -> None:  # noqa: F811
+    assert_js_client_passes(node, server, make_key(container, "acme"))
+
+
+def assert_js_client_passes(node: str, url: str, key: str) -> None:
+    """tests/js/client.test.mjs against the server at ``url`` with ``key`` (an API key)."""
     env = {
         **os.environ,
-        "IMPASTO_URL": server,
-        "FAL_KEY": make_key(container, "acme"),
+        "IMPASTO_URL": url,
+        "FAL_KEY": key,
         "NO_PROXY": "127.0.0.1,localhost",
         "NODE_NO_WARNINGS": "1",
     }

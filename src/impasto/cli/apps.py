@@ -20,6 +20,7 @@ import typer
 from impasto.cli.common import (
     DataDirOption,
     JsonOption,
+    PublicOption,
     current_database,
     echo_json,
     fail,
@@ -41,14 +42,7 @@ def add(
     import_path: Annotated[str, typer.Argument(metavar="MODULE:CLASS")],
     owner: Annotated[str | None, typer.Option(help="Owner [default: bootstrap_owner]")] = None,
     name: Annotated[str | None, typer.Option(help="App name [default: the class's name]")] = None,
-    public: Annotated[
-        bool | None,
-        typer.Option(
-            "--public/--private",
-            help="Who may call it: everyone, or its owner and the operator "
-            "[default: private for a new app; a redeploy keeps what it was]",
-        ),
-    ] = None,
+    public: PublicOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Deploy (or redeploy) an app class; its endpoints join the catalog."""

@@ -33,6 +33,14 @@ DataDirOption = Annotated[
 ]
 
 
+PublicOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--public/--private",
+        help="Who may call it: everyone, or its owner and the operator "
+        "[default: private for a new app; a redeploy keeps what it was]",
+    ),
+]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="One JSON document on stdout instead of the table")
 ]

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from impasto.cli.common import JsonOption, echo_json, fail
+from impasto.cli.common import JsonOption, PublicOption, echo_json, fail
 from impasto.cli.packing import PackingError, locate, pack
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -55,14 +55,7 @@ def deploy(
         AuthMode | None,
         typer.Option(help="fal's spelling of --public/--private", show_default=False),
     ] = None,
-    public: Annotated[
-        bool | None,
-        typer.Option(
-            "--public/--private",
-            help="Who may call it: everyone, or its owner and the operator "
-            "[default: private for a new app; a redeploy keeps what it was]",
-        ),
-    ] = None,
+    public: PublicOption = None,
     url: UrlOption = None,
     key: KeyOption = None,
     as_json: JsonOption = False,

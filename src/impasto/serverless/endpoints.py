@@ -10,6 +10,7 @@ from pydantic import BeforeValidator
 
 from impasto.deps import ClockDep, CursorsDep
 from impasto.keys.auth import ApiPrincipal
+from impasto.kit.clock import Clock
 from impasto.kit.comma_lists import split_comma_lists
 from impasto.kit.errors import InvalidRequest
 from impasto.kit.http.bodies import BoundedRoute
@@ -28,7 +29,7 @@ from impasto.serverless.schemas import (
     serverless_app,
 )
 from impasto.serverless.service import Aggregation
-from impasto.usage.window import Timeframe, resolve
+from impasto.usage.window import Timeframe, Window, resolve
 
 router = APIRouter(
     route_class=BoundedRoute,
@@ -135,14 +136,7 @@ def list_events(
     if unknown:
         raise InvalidRequest(f"category: unknown {', '.join(unknown)}")
     app = service.app(principal.owner, owner, name)
-    window = resolve(
-        start=start,
-        end=end,
-        timezone=None,
-        timeframe=None,
-        bound_to_timeframe=False,
-        now=clock.now(),
-    )
+    window = _window(start, end, None, clock)
     page = service.events(app, window, category, limit, cursor, cursors)
     return Events(
         next_cursor=page.next_cursor,
@@ -175,14 +169,7 @@ def runner_history(
     """Runner counts by state (running, idle, pending, draining) per bucket, oldest
     first, from the per-minute counts workers send; at most 90 days."""
     app = service.app(principal.owner, owner, name)
-    window = resolve(
-        start=start,
-        end=end,
-        timezone=None,
-        timeframe=timeframe,
-        bound_to_timeframe=False,
-        now=clock.now(),
-    )
+    window = _window(start, end, timeframe, clock)
     return RunnerHistory(
         endpoint_id=app.app_id,
         timeframe=window.timeframe,
@@ -203,4 +190,18 @@ def metrics(principal: ApiPrincipal, service: ReadServerless) -> Response:
     at the workers' last count, in Prometheus' text format."""
     return Response(
         service.metrics(principal.owner), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )
+
+
+def _window(
+    start: str | None, end: str | None, timeframe: Timeframe | None, clock: Clock
+) -> Window:
+    """fal's range: UTC, the last 24 hours unless given."""
+    return resolve(
+        start=start,
+        end=end,
+        timezone=None,
+        timeframe=timeframe,
+        bound_to_timeframe=False,
+        now=clock.now(),
     )
