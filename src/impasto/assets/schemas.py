@@ -63,6 +63,9 @@ class AssetOut(_Out):
     collection_ids: list[str]
     tags: list[Tag]
     similarity: float | None
+    # Impasto extension: a small WebP of an image or a video's frame, once indexed; the
+    # studio's grid loads these instead of the full files.
+    thumbnail_url: str | None = None
 
     @field_serializer("created_at")
     def _created(self, value: datetime | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import time
 from typing import Any
 
@@ -73,6 +74,8 @@ def test_find_tag_and_collect_an_output(page: playwright.Page, studio: Studio) -
     tiles = page.locator("#assets .tile")
     expect(tiles).to_have_count(2)
     expect(tiles.first.locator(".sub")).to_contain_text("impasto/image-tools/crop")  # newest
+    # Indexed assets show their thumbnails, not the full files.
+    expect(tiles.first.locator("img")).to_have_attribute("src", re.compile(r"thumbnail\.webp$"))
     page.fill("#asset-search", "fox")
     expect(tiles.first).to_have_attribute("data-asset-id", asset_id)
     shot(page, studio, "assets")

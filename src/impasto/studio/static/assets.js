@@ -89,7 +89,7 @@ export async function render(view) {
       document.getElementById("selected-count").textContent = `${selected.size} selected`;
     });
     const thumb = asset.type === "image"
-      ? h("img", { src: asset.url, alt: asset.prompt ?? asset.title ?? "", loading: "lazy", decoding: "async" })
+      ? h("img", { src: asset.thumbnail_url ?? asset.url, alt: asset.prompt ?? asset.title ?? "", loading: "lazy", decoding: "async" })
       : asset.type === "video" ? h("video", { src: asset.url, muted: true, preload: "metadata" }) : h("span", {}, asset.type);
     const card = h("div", { class: "tile", "data-asset-id": asset.asset_id },
       h("a", { class: "thumb", href: `/assets/${asset.asset_id}` }, thumb),
