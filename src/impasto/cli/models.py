@@ -52,7 +52,8 @@ AliasOption = Annotated[
     str | None,
     typer.Option(
         "--as",
-        help="Also serve it under this endpoint id (text-to-image), e.g. fal-ai/flux/dev",
+        help="Also serve it under this endpoint id (text-to-image, or upscale for an "
+        "upscaler), e.g. fal-ai/flux/dev",
     ),
 ]
 NameOption = Annotated[

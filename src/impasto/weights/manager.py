@@ -175,7 +175,9 @@ class WeightsManager:
             service = self._service(session)
             recorded = service.record(model)
             if alias is not None:
-                service.add_alias(alias, recorded.name, "text-to-image")
+                # ``--as`` serves what the model does first: generate, or upscale.
+                task = "upscale" if recorded.family == "upscaler" else "text-to-image"
+                service.add_alias(alias, recorded.name, task)
             session.flush()
             session.expunge(recorded)
             return recorded

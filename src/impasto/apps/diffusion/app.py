@@ -26,6 +26,8 @@ from impasto.apps.diffusion.schemas import (
     InpaintingInput,
     TextToImageInput,
     Timings,
+    UpscaleInput,
+    UpscaleOutput,
 )
 from impasto.sdk import (
     App,
@@ -39,6 +41,7 @@ from impasto.sdk import (
 )
 
 MAX_SIDE = 2048
+UPSCALE = 4  # Stable Diffusion's x4 upscaler
 
 
 class DiffusionApp(App, name="diffusion", keep_alive=900, max_multiplexing=1):
@@ -86,6 +89,45 @@ class DiffusionApp(App, name="diffusion", keep_alive=900, max_multiplexing=1):
             "height": image.height,
         }
         return self._generate(ctx, route, loaded, inp, options)
+
+    @endpoint("/upscale")
+    def upscale(self, inp: UpscaleInput) -> UpscaleOutput:
+        import torch
+
+        ctx, route, loaded = self._serving("upscale")
+        image = _decoded(inp.image_url, "image_url").convert("RGB")
+        if max(image.size) * UPSCALE > MAX_SIDE:
+            raise FieldException(
+                "image_url", f"the image is larger than {MAX_SIDE // UPSCALE} on a side"
+            )
+        steps, guidance = defaults_for(route)
+        steps = inp.num_inference_steps or steps
+        guidance = guidance if inp.guidance_scale is None else inp.guidance_scale
+        seed = secrets.randbelow(2**32) if inp.seed is None else inp.seed
+        call: dict[str, Any] = {
+            "prompt": inp.prompt,
+            "image": image,
+            "num_inference_steps": steps,
+            "guidance_scale": guidance,
+            "noise_level": inp.noise_level,
+            "generator": torch.Generator("cpu").manual_seed(seed),
+        }
+        report = _step_reporter(ctx, steps)
+        # The upscaler keeps diffusers' older per-step callback.
+        call["callback"] = lambda step, timestep, _latents: report(None, step, timestep, {})
+        call["callback_steps"] = 1
+        if inp.negative_prompt:
+            call["negative_prompt"] = inp.negative_prompt
+        ctx.log(f"upscale with {route.model}, {steps} steps, seed {seed}")
+        started = time.perf_counter()
+        with torch.inference_mode():
+            [result] = loaded.for_task("upscale")(**call).images
+        elapsed = time.perf_counter() - started
+        return UpscaleOutput(
+            image=Image.from_pil(result, inp.output_format),
+            timings=Timings(inference=elapsed),
+            seed=seed,
+        )
 
     def _serving(self, task: str) -> tuple[RequestContext, Route, Loaded]:
         ctx = current_request()
@@ -139,14 +181,6 @@ class DiffusionApp(App, name="diffusion", keep_alive=900, max_multiplexing=1):
         guidance = default_guidance if inp.guidance_scale is None else inp.guidance_scale
         seed = secrets.randbelow(2**32) if inp.seed is None else min(inp.seed, MAX_SEED)
 
-        def on_step(running: Any, step: int, _timestep: Any, kwargs: dict[str, Any]) -> Any:
-            ctx.raise_if_cancelled()  # between steps: a step itself cannot be interrupted
-            total = int(getattr(running, "num_timesteps", 0) or steps)
-            message = f"step {step + 1} of {total}"
-            ctx.progress(min(1.0, (step + 1) / total), message)
-            ctx.log(message)  # fal's clients see logs, not progress events
-            return kwargs
-
         call: dict[str, Any] = {
             "prompt": inp.prompt,
             "num_inference_steps": steps,
@@ -154,7 +188,7 @@ class DiffusionApp(App, name="diffusion", keep_alive=900, max_multiplexing=1):
             "num_images_per_prompt": inp.num_images,
             # A CPU generator gives the same images for a seed on every device.
             "generator": torch.Generator("cpu").manual_seed(seed),
-            "callback_on_step_end": on_step,
+            "callback_on_step_end": _step_reporter(ctx, steps),
             **options,
         }
         if inp.negative_prompt:
@@ -172,6 +206,20 @@ class DiffusionApp(App, name="diffusion", keep_alive=900, max_multiplexing=1):
             has_nsfw_concepts=[False] * len(images),
             prompt=inp.prompt,
         )
+
+
+def _step_reporter(ctx: RequestContext, steps: int) -> Any:
+    """A diffusers step callback: progress and a log line per step, and the cancel check."""
+
+    def on_step(running: Any, step: int, _timestep: Any, kwargs: dict[str, Any]) -> Any:
+        ctx.raise_if_cancelled()  # between steps: a step itself cannot be interrupted
+        total = int(getattr(running, "num_timesteps", 0) or steps)
+        message = f"step {step + 1} of {total}"
+        ctx.progress(min(1.0, (step + 1) / total), message)
+        ctx.log(message)  # fal's clients see logs, not progress events
+        return kwargs
+
+    return on_step
 
 
 def _decoded(image: Image, field: str) -> PILModule.Image:

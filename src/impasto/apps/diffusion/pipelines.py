@@ -20,6 +20,7 @@ FAMILY_DEFAULTS = {
     "sd3": (28, 7.0),
     "sdxl": (25, 7.5),
     "sd15": (25, 7.5),
+    "upscaler": (20, 9.0),
 }
 # Distilled models sample in a few steps without guidance (SDXL turbo, FLUX schnell).
 FEW_STEP_MARKERS = ("turbo", "schnell", "lightning")
@@ -48,12 +49,15 @@ class Loaded:
     def __init__(self, route: Route, pipe: Any, placement: Placement) -> None:
         self.route = route
         self.placement = placement
+        # The loaded pipeline is filed as text-to-image; an upscaler's serves upscale.
         self.tasks: dict[str, Any] = {"text-to-image": pipe}
         # Latents are smaller than the image by this factor; FLUX packs 2x2 patches.
         factor = max(8, int(getattr(pipe, "vae_scale_factor", 8)))
         self.size_multiple = factor * 2 if route.family == "flux" else factor
 
     def for_task(self, task: str) -> Any:
+        if task == "upscale":
+            return self.tasks["text-to-image"]  # the pipeline as loaded: an upscaler
         if task not in self.tasks:
             from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
 

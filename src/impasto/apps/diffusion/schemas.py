@@ -101,3 +101,22 @@ class GenerationOutput(BaseModel):
     seed: int = Field(description="The seed used; send it back to get the same images.")
     has_nsfw_concepts: list[bool] = Field(description="Per image: whether it was flagged.")
     prompt: str = Field(description="The prompt used.")
+
+
+class UpscaleInput(BaseModel):
+    image_url: Image = Field(description="The image to enlarge 4x (URL or data: URI).")
+    prompt: str = Field(default="", max_length=4000, description="What the image shows.")
+    negative_prompt: str = Field(default="", max_length=4000)
+    num_inference_steps: int | None = Field(default=None, ge=1, le=100)
+    guidance_scale: float | None = Field(default=None, ge=0, le=30)
+    noise_level: int = Field(
+        default=20, ge=0, le=350, description="Noise added to the input: more invents more."
+    )
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
+    output_format: Literal["jpeg", "png"] = Field(default="png")
+
+
+class UpscaleOutput(BaseModel):
+    image: Image = Field(description="The enlarged image.")
+    timings: Timings
+    seed: int

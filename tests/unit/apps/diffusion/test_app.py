@@ -21,6 +21,7 @@ from impasto.apps.diffusion.app import DiffusionApp
 from impasto.apps.diffusion.routes import ROUTES_ENV, Route
 from impasto.sdk import encode_data_uri
 from tests.unit.apps.diffusion.tiny_lora import build_tiny_lora
+from tests.unit.apps.diffusion.tiny_upscaler import build_tiny_upscaler
 from tests.unit.apps.tiny_diffusion import build_tiny_pipeline
 
 pytestmark = pytest.mark.anyio
@@ -42,7 +43,12 @@ def spool(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("spool")
 
 
-def _routes(weights: Path) -> str:
+@pytest.fixture(scope="module")
+def upscaler(weights: Path) -> Path:
+    return build_tiny_upscaler(weights, weights.parent / "upscaler")
+
+
+def _routes(weights: Path, upscaler: Path) -> str:
     def route(task: str) -> dict[str, str]:
         return Route(
             task=task,
@@ -53,19 +59,28 @@ def _routes(weights: Path) -> str:
             pipeline_class="StableDiffusionPipeline",
         ).to_json()
 
+    upscale = Route(
+        task="upscale",
+        model="acme/tiny-x4",
+        path=str(upscaler),
+        source="folder",
+        family="upscaler",
+        pipeline_class="StableDiffusionUpscalePipeline",
+    )
     return json.dumps(
         {
             "/dev": route("text-to-image"),
             "/dev/image-to-image": route("image-to-image"),
             "/dev/inpainting": route("inpainting"),
+            "/esrgan": upscale.to_json(),
         }
     )
 
 
 @pytest.fixture(scope="module")
-async def runner(weights: Path, spool: Path) -> AsyncIterator[LocalRunner]:
+async def runner(weights: Path, upscaler: Path, spool: Path) -> AsyncIterator[LocalRunner]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(ROUTES_ENV, _routes(weights))
+        patch.setenv(ROUTES_ENV, _routes(weights, upscaler))
         patch.setenv("HF_HUB_OFFLINE", "1")
         patch.setenv("IMPASTO_DIFFUSION_DEVICE", "cpu")
         started = LocalRunner(DiffusionApp, spool)
@@ -160,3 +175,25 @@ async def test_bad_inputs_are_422(runner: LocalRunner) -> None:
     assert broken.body["detail"][0]["loc"] == ["body", "image_url"]
     unknown = await runner.call("/schnell", {"prompt": "x"})
     assert unknown.status == 404
+
+
+async def test_the_upscaler_enlarges_4x(runner: LocalRunner, spool: Path) -> None:
+    small = BytesIO()
+    PILModule.new("RGB", (16, 12), (20, 120, 200)).save(small, format="PNG")
+    payload = {
+        "image_url": encode_data_uri(small.getvalue(), "image/png"),
+        "num_inference_steps": 3,
+        "seed": 9,
+    }
+    result = await runner.call("/esrgan", payload)
+    assert result.status == 200, result.body
+    image = result.body["image"]
+    assert (image["width"], image["height"], image["content_type"]) == (64, 48, "image/png")
+    data = (spool / image["url"].removeprefix("impasto-spool://")).read_bytes()
+    assert PILModule.open(BytesIO(data)).size == (64, 48)
+    assert [e["fraction"] for e in result.events if e["type"] == "progress"] == pytest.approx(
+        [1 / 3, 2 / 3, 1.0]
+    )
+    again = await runner.call("/esrgan", payload)
+    same = (spool / again.body["image"]["url"].removeprefix("impasto-spool://")).read_bytes()
+    assert same == data
