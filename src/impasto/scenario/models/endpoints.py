@@ -16,6 +16,7 @@ from impasto.catalog.deps import ReadCatalog
 from impasto.deps import CursorsDep
 from impasto.keys.auth import authenticate
 from impasto.keys.service import Principal
+from impasto.kit.errors import PermissionDenied
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.models import KeyScope
 from impasto.scenario.models.params import RawListParams, browse_query
@@ -26,6 +27,7 @@ from impasto.scenario.models.schemas import (
     minimal,
     scenario_model,
 )
+from impasto.scenario.params import parse_bool
 
 router = APIRouter(route_class=BoundedRoute, prefix="/scenario/v1/models", include_in_schema=False)
 
@@ -64,6 +66,9 @@ def list_models(
     paginationToken: Text = None,
     originalAssets: Text = None,
 ) -> ModelListResponse:
+    if parse_bool("blacklisted", blacklisted) and caller.scope is not KeyScope.ADMIN:
+        # Scenario: the team's blacklist is for its admins.
+        raise PermissionDenied("blacklisted=true needs an ADMIN key")
     query = browse_query(
         RawListParams(
             privacy=privacy,

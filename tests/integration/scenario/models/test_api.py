@@ -136,6 +136,11 @@ def test_blacklisted_models_are_hidden_per_owner(
     assert only["models"][0]["blacklisted"] is True
     theirs = client.get("/scenario/v1/models", params=params, headers=globex).json()
     assert sorted(names(theirs)) == ["acme/one", "globex/four"]
+    refused = client.get(
+        "/scenario/v1/models", params={**params, "blacklisted": "true"}, headers=globex
+    )
+    assert refused.status_code == 403  # the blacklist is for ADMIN keys
+    assert refused.json()["apiError"]
     assert client.delete("/v1/models/blacklist/globex/four", headers=acme_admin).status_code == 204
     again = client.get("/scenario/v1/models", params=params, headers=acme_admin).json()
     assert len(names(again)) == 2
