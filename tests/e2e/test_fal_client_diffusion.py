@@ -144,6 +144,26 @@ def test_the_catalog_lists_the_alias(
     assert ids == ["fal-ai/flux/dev", "fal-ai/flux/dev/image-to-image"]
 
 
+def test_outputs_land_in_the_asset_library_with_their_prompt(
+    installed: WeightsManager,
+    fal: Any,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    import os
+
+    result = fal.subscribe("fal-ai/flux/dev", arguments={"prompt": "a violet heron", **SMALL})
+    listed = httpx.get(
+        f"{server}/v1/assets",
+        params={"limit": 50},
+        headers={"Authorization": f"Key {os.environ['FAL_KEY']}"},
+    )
+    assert listed.status_code == 200, listed.text
+    outputs = [a for a in listed.json()["assets"] if a["endpoint"] == "fal-ai/flux/dev"]
+    assert [a["prompt"] for a in outputs] == ["a violet heron"]
+    assert (outputs[0]["width"], outputs[0]["height"]) == (64, 48)
+    assert result["images"][0]["url"]
+
+
 def test_cancel_stops_between_steps(
     installed: WeightsManager,
     fal: Any,  # noqa: F811
