@@ -221,6 +221,10 @@ def alias(
     task: Annotated[
         str, typer.Option(help="text-to-image, image-to-image, inpainting or upscale")
     ] = "text-to-image",
+    device: Annotated[
+        str | None,
+        typer.Option(help="cpu, mps, cuda or cuda:N [default: chosen per machine]"),
+    ] = None,
     remove_it: Annotated[bool, typer.Option("--remove", help="Stop serving it")] = False,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -235,7 +239,7 @@ def alias(
                 manager.remove_alias(endpoint_id)
             else:
                 assert model is not None
-                manager.add_alias(endpoint_id, model, task)
+                manager.add_alias(endpoint_id, model, task, device)
         except AppError as exc:
             fail(exc.message)
     if remove_it:

@@ -48,4 +48,6 @@ class ModelAlias(Base):
         ForeignKey("installed_models.name", ondelete="RESTRICT"), index=True
     )
     task: Mapped[str] = mapped_column(String(32))  # text-to-image | image-to-image | ...
+    # Where this endpoint's model runs (cuda:1, cpu...); None: chosen per machine.
+    device: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -59,14 +59,14 @@ def deploy_aliases(session: Session, clock: Clock, operator: str, owner: str, ap
         if model is None:  # the foreign key keeps this from happening
             raise NotFound(f"model {alias.model_name} is not installed")
         _, _, path = split_endpoint_id(alias.endpoint_id)
-        routes[path] = route_of(model, alias.task)
+        routes[path] = route_of(model, alias.task, alias.device)
         endpoints.append(replace(by_path[TASK_PATHS[alias.task]], path=path))
     manifest = AppManifest(name=app, settings=base.settings, endpoints=tuple(endpoints))
     env = {ROUTES_ENV: json.dumps({path: route.to_json() for path, route in routes.items()})}
     registry.register(manifest, DIFFUSION_APP, owner=owner, name=app, env=env, public=True)
 
 
-def route_of(model: InstalledModel, task: str) -> Route:
+def route_of(model: InstalledModel, task: str, device: str | None = None) -> Route:
     return Route(
         task=task,
         model=model.name,
@@ -74,4 +74,5 @@ def route_of(model: InstalledModel, task: str) -> Route:
         source=model.source,
         family=model.family,
         pipeline_class=model.pipeline_class,
+        device=device,
     )

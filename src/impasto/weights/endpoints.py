@@ -95,7 +95,7 @@ def import_weights(body: ImportBody, manager: OperatorWeights) -> WeightsModel:
     status_code=status.HTTP_204_NO_CONTENT,
 )
 def set_alias(endpoint_id: EndpointPath, body: AliasBody, manager: OperatorWeights) -> Response:
-    manager.add_alias(endpoint_id, body.model, body.task)
+    manager.add_alias(endpoint_id, body.model, body.task, body.device)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

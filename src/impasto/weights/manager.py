@@ -162,9 +162,15 @@ class WeightsManager:
         logger.info("model_removed", model=name, files_deleted=delete_files)
         return model
 
-    def add_alias(self, endpoint_id: str, model_name: str, task: str = "text-to-image") -> None:
+    def add_alias(
+        self,
+        endpoint_id: str,
+        model_name: str,
+        task: str = "text-to-image",
+        device: str | None = None,
+    ) -> None:
         with self._database.session(write=True) as session:
-            self._service(session).add_alias(endpoint_id, model_name, task)
+            self._service(session).add_alias(endpoint_id, model_name, task, device)
 
     def remove_alias(self, endpoint_id: str) -> None:
         with self._database.session(write=True) as session:

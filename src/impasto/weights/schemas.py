@@ -41,6 +41,11 @@ class ImportBody(BaseModel, extra="forbid"):
 class AliasBody(BaseModel, extra="forbid"):
     model: str = Field(min_length=1, max_length=200, description="An installed model's name.")
     task: Task = "text-to-image"
+    device: str | None = Field(
+        default=None,
+        pattern=r"^(auto|cpu|mps|cuda(:[0-9]{1,2})?)$",
+        description="Where it runs [default: chosen per machine: CUDA, MPS, then CPU].",
+    )
 
 
 class WeightsModel(BaseModel):

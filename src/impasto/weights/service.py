@@ -3,6 +3,7 @@ recorded, listed, removed and served where. Files are the manager's business."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from impasto.weights.repository import WeightsRepository
 
 # What each task needs of a model's family: an upscaler pipeline only upscales.
 GENERATORS = frozenset({"sd15", "sdxl", "sd3", "flux"})
+DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:[0-9]{1,2})?")
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,13 @@ class WeightsService:
         self._repo.delete(model)
         return model, model.owned and not shared
 
-    def add_alias(self, endpoint_id: str, model_name: str, task: str) -> ModelAlias:
+    def add_alias(
+        self, endpoint_id: str, model_name: str, task: str, device: str | None = None
+    ) -> ModelAlias:
         if task not in TASK_PATHS:
             raise InvalidRequest(f"task {task!r}: one of {', '.join(TASK_PATHS)}")
+        if device is not None and not DEVICE_PATTERN.fullmatch(device):
+            raise InvalidRequest(f"device {device!r}: use auto, cpu, mps, cuda or cuda:N")
         owner, app, path = split_endpoint_id(endpoint_id)
         endpoint_id = f"{owner}/{app}" if path == "/" else f"{owner}/{app}{path}"
         model = self.get(model_name)
@@ -97,6 +103,7 @@ class WeightsService:
             alias = ModelAlias(endpoint_id=endpoint_id, created_at=self._clock.now())
         alias.model_name = model.name
         alias.task = task
+        alias.device = None if device in (None, "auto") else device
         self._repo.save_alias(alias)
         deploy_aliases(self._session, self._clock, self._operator, owner, app)
         return alias

@@ -3,6 +3,7 @@ the background with its progress readable; imports, aliases and removals; clear 
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from impasto.apps.diffusion.routes import ROUTES_ENV
 from impasto.container import Container
 from impasto.deps import provide
 from impasto.models import KeyScope
+from impasto.runs.deployments.repository import DeploymentRepository
 from impasto.weights.deps import WEIGHTS
 from impasto.weights.manager import WeightsLayout, WeightsManager
 from tests.conftest import auth, make_key
@@ -170,3 +173,36 @@ def test_aliases_are_checked(
         headers=operator,
     )
     assert wrong_task.status_code == 400
+
+
+def test_an_alias_can_pin_its_device(
+    client: TestClient,
+    container: Container,
+    manager: WeightsManager,
+    operator: dict[str, str],
+    tiny_pipeline: Path,
+) -> None:
+    client.post(
+        "/v1/admin/weights/imports",
+        json={"path": str(tiny_pipeline), "name": "tiny"},
+        headers=operator,
+    )
+    pinned = client.put(
+        "/v1/admin/weights/aliases/fal-ai/x",
+        json={"model": "tiny", "device": "cpu"},
+        headers=operator,
+    )
+    assert pinned.status_code == 204, pinned.text
+    with container.database.session(write=False) as session:
+        deployed = DeploymentRepository(session).get("fal-ai/x")
+        assert deployed is not None
+        routes = json.loads(deployed.env[ROUTES_ENV])
+    assert routes["/"]["device"] == "cpu"
+    assert routes["/"]["path"] == str(tiny_pipeline)
+    refused = client.put(
+        "/v1/admin/weights/aliases/fal-ai/x",
+        json={"model": "tiny", "device": "tpu"},
+        headers=operator,
+    )
+    assert refused.status_code == 400
+    assert "device" in refused.text

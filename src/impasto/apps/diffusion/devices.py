@@ -60,7 +60,7 @@ def place(
     default torch is asked."""
     probe = probe or TorchProbe()
     device = choose_device(
-        wanted if wanted is not None else os.environ.get(DEVICE_ENV),
+        wanted or os.environ.get(DEVICE_ENV),
         cuda=probe.cuda(),
         mps=probe.mps(),
     )

@@ -87,7 +87,7 @@ def load(route: Route) -> Loaded:
         if weights.is_file()
         else sum(item.stat().st_size for item in weights.rglob("*") if item.is_file())
     )
-    placement = place(route.family, size)
+    placement = place(route.family, size, wanted=route.device)
     dtype = getattr(torch, placement.dtype)
     if route.source == "file":
         pipeline_class = getattr(diffusers, route.pipeline_class)

@@ -30,13 +30,16 @@ class Route:
     source: str  # hub | folder | file
     family: str
     pipeline_class: str
+    device: str | None = None  # None: chosen per machine (devices.place)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Route:
-        return cls(**{key: str(data[key]) for key in cls.__dataclass_fields__})
+        fields = {key: str(data[key]) for key in cls.__dataclass_fields__ if key != "device"}
+        device = data.get("device")
+        return cls(**fields, device=str(device) if device else None)
 
 
 def routes_from_env() -> dict[str, Route]:

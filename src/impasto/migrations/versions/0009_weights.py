@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("endpoint_id", sa.String(255), nullable=False),
         sa.Column("model_name", sa.String(200), nullable=False),
         sa.Column("task", sa.String(32), nullable=False),
+        sa.Column("device", sa.String(16), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["model_name"],

@@ -64,3 +64,19 @@ def test_offload_when_the_weights_do_not_fit() -> None:
 def test_the_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IMPASTO_DIFFUSION_DEVICE", "cpu")
     assert place("sdxl", GIB, probe=Machine(has_cuda=True, free=80 * GIB)).device == "cpu"
+
+
+def test_a_route_without_a_device_is_placed_per_machine() -> None:
+    from impasto.apps.diffusion.routes import Route
+
+    stored = {
+        "task": "text-to-image",
+        "model": "m",
+        "path": "/w",
+        "source": "hub",
+        "family": "sdxl",
+        "pipeline_class": "StableDiffusionXLPipeline",
+    }
+    assert Route.from_json(stored).device is None
+    assert Route.from_json({**stored, "device": "cuda:1"}).device == "cuda:1"
+    assert Route.from_json(Route.from_json(stored).to_json()) == Route.from_json(stored)
