@@ -99,7 +99,7 @@ async def reaping(database: Database, deps: RunDeps, interval: float) -> AsyncIt
     """Re-queue requests of workers that stopped renewing their leases (0: never), and
     forget app activity past its retention."""
 
-    pruned_at = -PRUNE_SECONDS
+    pruned_at = deps.clock.monotonic()  # not at start, where every loop writes at once
 
     def prune(session: Session) -> int:
         return AppActivity(session, deps.clock, deps.ids).prune()

@@ -12,10 +12,9 @@ from impasto.deps import ClockDep, CursorsDep
 from impasto.keys.auth import ApiPrincipal
 from impasto.kit.clock import Clock
 from impasto.kit.comma_lists import split_comma_lists
-from impasto.kit.errors import InvalidRequest
 from impasto.kit.http.bodies import BoundedRoute
 from impasto.kit.http.openapi import ERROR_RESPONSES
-from impasto.runs.deployments.activity import CATEGORIES
+from impasto.runs.deployments.activity import EventCategory
 from impasto.runs.deployments.service import endpoint_ids_of
 from impasto.serverless.deps import ReadServerless
 from impasto.serverless.schemas import (
@@ -29,6 +28,7 @@ from impasto.serverless.schemas import (
     serverless_app,
 )
 from impasto.serverless.service import Aggregation
+from impasto.usage.params import End, Start
 from impasto.usage.window import Timeframe, Window, resolve
 
 router = APIRouter(
@@ -40,13 +40,6 @@ router = APIRouter(
 
 OwnerPath = Annotated[str, Path(max_length=63, description="Username of the app owner")]
 NamePath = Annotated[str, Path(max_length=127, description="Application name")]
-Moment = Annotated[
-    str | None,
-    Query(
-        max_length=64,
-        description="ISO8601 date-time or date (e.g. '2025-01-01T00:00:00Z' or '2025-01-01')",
-    ),
-]
 Cursor = Annotated[
     str | None, Query(max_length=1024, description="Pagination cursor from previous response")
 ]
@@ -121,10 +114,12 @@ def list_events(
     service: ReadServerless,
     cursors: CursorsDep,
     clock: ClockDep,
-    start: Moment = None,
-    end: Moment = None,
+    start: Start = None,
+    end: End = None,
     category: Annotated[
-        Texts, Query(description="Event categories, repeated or comma-separated")
+        list[EventCategory] | None,
+        BeforeValidator(split_comma_lists),
+        Query(description="Event categories, repeated or comma-separated"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="Events per page")] = 50,
     cursor: Cursor = None,
@@ -132,9 +127,6 @@ def list_events(
     """Deploys, configuration changes and runner lifecycle events (started, failed,
     finished, draining, startup failures as workers report them), newest first; the last
     24 hours unless `start`/`end` say otherwise."""
-    unknown = sorted(set(category or []) - set(CATEGORIES))
-    if unknown:
-        raise InvalidRequest(f"category: unknown {', '.join(unknown)}")
     app = service.app(principal.owner, owner, name)
     window = _window(start, end, None, clock)
     page = service.events(app, window, category, limit, cursor, cursors)
@@ -157,8 +149,8 @@ def runner_history(
     principal: ApiPrincipal,
     service: ReadServerless,
     clock: ClockDep,
-    start: Moment = None,
-    end: Moment = None,
+    start: Start = None,
+    end: End = None,
     timeframe: Annotated[
         Timeframe | None, Query(description="Bucket size (auto-detected from the range)")
     ] = None,

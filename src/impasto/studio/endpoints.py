@@ -16,6 +16,7 @@ from impasto import __version__
 from impasto.deps import OwnBases
 from impasto.keys.service import Principal
 from impasto.kit.errors import AppError
+from impasto.kit.http.bodies import BoundedRoute
 from impasto.models import KeyScope
 from impasto.studio.cookies import clear_session, session_secret, set_session
 from impasto.studio.deps import SignedIn, WriteStudioSessions
@@ -23,7 +24,7 @@ from impasto.studio.pages import render
 from impasto.studio.static_files import static_file
 from impasto.studio.tokens import csrf_matches, csrf_token
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=BoundedRoute, include_in_schema=False)
 
 HOME = "/models"
 MAX_KEY = 200  # key_id (36) + ":" + secret (at most 128), with room for spaces

@@ -8,7 +8,7 @@ comma-separated.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import BeforeValidator
@@ -19,7 +19,11 @@ from impasto.kit.text import is_storable
 from impasto.usage.window import Timeframe
 
 MAX_IDS = 50
-DATE_OR_TIME = r"^\d{4}-\d{2}-\d{2}([Tt ]\S+)?$"  # fal's two forms; the parser checks the rest
+# fal's two forms, as formats (a pattern would call "2025-13-45" valid): documents and
+# generated requests name real dates; window.moment parses both.
+DATE_OR_TIME_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]
+}
 ID_LENGTH = 255
 
 Limit = Annotated[
@@ -33,7 +37,7 @@ Start = Annotated[
     str | None,
     Query(
         max_length=64,
-        pattern=DATE_OR_TIME,
+        json_schema_extra=DATE_OR_TIME_SCHEMA,
         description="ISO 8601 date-time or date (e.g. 2025-01-01T00:00:00Z or 2025-01-01); "
         "defaults to 24 hours before end",
     ),
@@ -42,7 +46,7 @@ End = Annotated[
     str | None,
     Query(
         max_length=64,
-        pattern=DATE_OR_TIME,
+        json_schema_extra=DATE_OR_TIME_SCHEMA,
         description="ISO 8601 date-time or date, exclusive; defaults to now",
     ),
 ]

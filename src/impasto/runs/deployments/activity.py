@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from impasto.models import AppEvent, RunnerSample
 
 RETENTION = timedelta(days=90)
 # fal's app event categories (serverlessListAppEvents).
-CATEGORIES: Final = (
+EventCategory = Literal[
     "runner_started",
     "runner_failed",
     "runner_finished",
@@ -39,7 +39,8 @@ CATEGORIES: Final = (
     "deployment_rolling_ended",
     "deployment_recreate_applied",
     "config_changed",
-)
+]
+CATEGORIES: Final = get_args(EventCategory)
 # What a worker may report: runner transitions, never deploys or configuration.
 RUNNER_CATEGORIES: Final = frozenset(c for c in CATEGORIES if c.startswith("runner_"))
 RUNNER_PAYLOAD_KEYS: Final = frozenset({"job_id", "machine_type", "reason", "state"})

@@ -24,10 +24,11 @@ SOURCE = "from tests.e2e.sample_apps import ShoutApp as Shout\n"
 
 
 def zipped(files: dict[str, str]) -> str:
+    """A zip with fixed timestamps: the same files give the same bytes (and hash)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, text in files.items():
-            archive.writestr(name, text)
+            archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), text)
     return base64.b64encode(buffer.getvalue()).decode()
 
 
