@@ -91,8 +91,10 @@ def test_subscribe_to_the_fal_endpoint_id(
     logs: list[str] = []
 
     def on_update(update: Any) -> None:
-        if isinstance(update, fal_client.InProgress) and update.logs:
-            logs[:] = [entry["message"] for entry in update.logs]  # each carries them all
+        # Each status carries every line so far; the final one (Completed) all of them,
+        # whichever polls happened to see the request running.
+        if isinstance(update, fal_client.InProgress | fal_client.Completed) and update.logs:
+            logs[:] = [entry["message"] for entry in update.logs]
 
     payload = {"prompt": "a red fox", "num_images": 2, "output_format": "png", **SMALL}
     result = fal.subscribe(

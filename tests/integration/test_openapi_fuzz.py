@@ -68,6 +68,7 @@ FREE_FORM = {
     "used_endpoint_ids",
     "api_key_id",
     "login_username",
+    "request_id",
     "Idempotency-Key",
     "Authorization",
 }
